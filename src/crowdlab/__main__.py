@@ -1,0 +1,3 @@
+from crowdlab.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""The ASGI application: REST APIs, web pages and static files, on one database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from crowdlab.api import errors, exports, v1, worker
+from crowdlab.jobs.sweeper import Sweeper
+from crowdlab.settings import Settings
+from crowdlab.storage.db import Database
+from crowdlab.storage.migrate import upgrade
+
+
+def create_app(
+    settings: Settings | None = None, *, db: Database | None = None, run_jobs: bool = False
+) -> FastAPI:
+    """Build the app. ``run_jobs`` starts the background sweeper (serve does; in-process tests don't)."""
+    settings = settings or Settings()
+    database = db or Database(settings.db_url)
+    if db is None:
+        upgrade(database)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sweeper = Sweeper(database, settings.sweep_interval) if run_jobs else None
+        if sweeper:
+            sweeper.start()
+        yield
+        if sweeper:
+            sweeper.stop()
+
+    app = FastAPI(
+        title="crowdlab",
+        version="0.1.0",
+        description="Self-hosted crowdsourcing platform speaking the Toloka v1 API.",
+        lifespan=lifespan,
+    )
+    app.state.db = database
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(v1.router)
+    app.include_router(v1.staging)
+    app.include_router(exports.router)
+    app.include_router(worker.router)
+    return app

@@ -1,0 +1,98 @@
+"""Many workers at once on one pool, on SQLite and PostgreSQL: no invariant breaks, no 5xx-like error."""
+
+from __future__ import annotations
+
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+
+from crowdlab.domain.errors import CrowdlabError
+from crowdlab.services import accounts, issuing, pools, projects, tasks
+from crowdlab.storage.db import Database
+from tests.conftest import CAT_DOG_PROJECT, pool_body
+from tests.invariants import violations
+
+ENGINE = issuing.Engine(fee_rate=Decimal("0.2"))
+
+
+def make_pool(
+    db: Database, n_tasks: int, overlap: int, balance: int = 100_000_000, per_suite: int = 3
+) -> tuple[int, str]:
+    requester, _ = accounts.create_requester(db, f"r{random.random()}", balance_micro=balance)
+    project = projects.create(db, requester.id, CAT_DOG_PROJECT)
+    pool = pools.create(
+        db,
+        requester.id,
+        pool_body(
+            project["id"],
+            defaults={"default_overlap_for_new_tasks": overlap},
+            mixer_config={"real_tasks_count": per_suite, "golden_tasks_count": 0, "training_tasks_count": 0},
+        ),
+    )
+    items = [
+        {"pool_id": pool["id"], "input_values": {"image": f"https://e.com/{i}.png"}} for i in range(n_tasks)
+    ]
+    tasks.create(db, requester.id, items, tasks.CreateOptions(allow_defaults=True), fee_rate=ENGINE.fee_rate)
+    pools.open_pool(db, requester.id, pool["id"], ENGINE.fee_rate)
+    return requester.id, pool["id"]
+
+
+def crowd(db: Database, pool_id: str, n_workers: int, seed: int) -> dict[str, int]:
+    counts = {"submitted": 0, "skipped": 0, "unexpected": 0}
+    lock = threading.Lock()
+
+    def work(index: int) -> None:
+        rng = random.Random(seed * 1000 + index)
+        worker, _ = accounts.sign_up_worker(db, f"w{seed}-{index}", "pass-word-1", {"languages": ["EN"]})
+        while True:
+            try:
+                assignment = issuing.take(db, ENGINE, worker, pool_id)
+            except CrowdlabError as exc:
+                if exc.code in ("POOL_ASSIGNMENTS_EXHAUSTED", "ACCESS_DENIED", "NOT_ENOUGH_BALANCE"):
+                    return
+                with lock:
+                    counts["unexpected"] += 1
+                continue
+            if rng.random() < 0.15:
+                issuing.skip(db, worker, assignment["id"])
+                key = "skipped"
+            else:
+                body = {"solutions": [{"output_values": {"result": "cat"}} for _ in assignment["tasks"]]}
+                issuing.submit(db, ENGINE, worker, assignment["id"], body)
+                key = "submitted"
+            with lock:
+                counts[key] += 1
+
+    with ThreadPoolExecutor(max_workers=n_workers) as executor:
+        for future in [executor.submit(work, i) for i in range(n_workers)]:
+            future.result()
+    return counts
+
+
+@pytest.mark.slow
+def test_fifty_concurrent_workers_keep_every_invariant(any_db: Database) -> None:
+    _, pool_id = make_pool(any_db, n_tasks=120, overlap=3)
+    counts = crowd(any_db, pool_id, n_workers=50, seed=1)
+    assert counts["unexpected"] == 0
+    assert violations(any_db) == []
+    assert counts["submitted"] >= 120 * 3 // 3  # every task got its overlap, in suites of 3
+    with any_db.read() as conn:
+        assert issuing.is_complete(conn, int(pool_id))
+
+
+@pytest.mark.slow
+def test_budget_runs_out_without_overspending(any_db: Database) -> None:
+    # 0.05 reward + 0.01 fee = 0.06 per suite; 0.30 pays exactly five suites
+    requester_id, pool_id = make_pool(any_db, n_tasks=60, overlap=2, balance=300_000)
+    crowd(any_db, pool_id, n_workers=20, seed=2)
+    assert violations(any_db) == []
+    pool = pools.get(any_db, requester_id, pool_id)
+    assert pool["status"] == "CLOSED" and pool["last_close_reason"] == "NOT_ENOUGH_BALANCE"
+    with any_db.read() as conn:
+        from crowdlab.storage.tables import requesters
+
+        balance = conn.execute(requesters.select().where(requesters.c.id == requester_id)).one().balance_micro
+    assert balance == 0
