@@ -150,3 +150,26 @@ def test_other_requester_sees_nothing(requester: Requester, other_requester: Req
         assert response.json()["code"] == "DOES_NOT_EXIST"
     assert other_requester.call("GET", "/api/v1/tasks", params={"pool_id": pool_id}).json()["items"] == []
     assert other_requester.call("POST", f"/api/v1/pools/{pool_id}/close").status_code == 404
+
+
+def test_rejected_work_accepted_later_is_paid_once(client: Any, requester: Requester) -> None:
+    pool_id, _ = setup_pool(requester, n_tasks=2, auto_accept_solutions=False)
+    worker = WorkerClient(client, "w")
+    assignment = worker.take(pool_id).json()
+    worker.submit(assignment)
+    path = f"/api/v1/assignments/{assignment['id']}"
+    refused = requester.call("PATCH", path, json={"status": "REJECTED"})
+    assert refused.status_code == 400 and "public_comment" in refused.json()["payload"]
+    assert (
+        requester.call("PATCH", path, json={"status": "REJECTED", "public_comment": "blurry"}).json()[
+            "status"
+        ]
+        == "REJECTED"
+    )
+    accepted = requester.call(
+        "PATCH", path, json={"status": "ACCEPTED", "public_comment": "on appeal"}
+    ).json()
+    assert accepted["status"] == "ACCEPTED" and accepted["public_comment"] == "on appeal"
+    again = requester.call("PATCH", path, json={"status": "ACCEPTED"})
+    assert again.status_code == 409 and again.json()["code"] == "INAPPROPRIATE_STATUS"
+    assert worker.call("GET", "/api/worker/assignments").json()["earned"] == 0.05

@@ -50,13 +50,14 @@ def create_requester(
         raise field_error("password", "INVALID_VALUE", problem)
     token = new_token()
     now = utcnow()
+    hashed = hash_password(password) if password else None
     try:
         with db.write() as conn:
             requester_id = inserted_id(
                 conn.execute(
                     requesters.insert().values(
                         name=name,
-                        password_hash=hash_password(password) if password else None,
+                        password_hash=hashed,
                         created=now,
                     )
                 )
@@ -120,13 +121,12 @@ def sign_up_worker(db: Database, name: str, password: str, profile: Any) -> tupl
         raise field_error("password", "INVALID_VALUE", problem)
     clean = profiles.clean_profile(profile if profile is not None else {})
     now = utcnow()
+    hashed = hash_password(password)  # slow on purpose: never inside a transaction
     try:
         with db.write() as conn:
             worker_id = inserted_id(
                 conn.execute(
-                    workers.insert().values(
-                        name=name, password_hash=hash_password(password), profile=clean, created=now
-                    )
+                    workers.insert().values(name=name, password_hash=hashed, profile=clean, created=now)
                 )
             )
             token = _new_session(conn, worker_id)

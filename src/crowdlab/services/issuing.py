@@ -622,6 +622,7 @@ def accept_in(conn: Connection, row: Any, *, comment: str | None) -> None:
             raise Conflict(
                 "Not enough money on the balance to pay for this assignment", code="NOT_ENOUGH_BALANCE"
             )
+        _recount_after_dispute(conn, row.id)
     result = conn.execute(
         assignments.update()
         .where(assignments.c.id == row.id, assignments.c.status.in_(["SUBMITTED", "REJECTED"]))
@@ -634,6 +635,41 @@ def accept_in(conn: Connection, row: Any, *, comment: str | None) -> None:
     if result.rowcount != 1:
         raise Conflict("The assignment is not waiting for review", code="INAPPROPRIATE_STATUS")
     ledger.pay_assignment(conn, row)
+
+
+def _recount_after_dispute(conn: Connection, assignment_id: int) -> None:
+    """A rejected answer accepted later counts again. Its tasks may have been reissued meanwhile; then
+    the overlap grows by the extra answer, so live assignments never exceed the overlap."""
+    general = list(
+        conn.execute(
+            sa.select(assignment_tasks.c.task_id).where(
+                assignment_tasks.c.assignment_id == assignment_id, assignment_tasks.c.kind == "general"
+            )
+        ).scalars()
+    )
+    if general:
+        grown = tasks.c.live_count + 1
+        conn.execute(
+            tasks.update()
+            .where(tasks.c.id.in_(general))
+            .values(
+                live_count=grown,
+                done_count=tasks.c.done_count + 1,
+                overlap=sa.case(
+                    (sa.and_(tasks.c.infinite_overlap.is_(False), grown > tasks.c.overlap), grown),
+                    else_=tasks.c.overlap,
+                ),
+                available=sa.or_(tasks.c.infinite_overlap, grown < tasks.c.overlap),
+            )
+        )
+    suite_id = conn.execute(
+        sa.select(assignments.c.task_suite_id).where(assignments.c.id == assignment_id)
+    ).scalar_one()
+    conn.execute(
+        task_suites.update()
+        .where(task_suites.c.id == suite_id, task_suites.c.mixed.is_(False))
+        .values(live_count=task_suites.c.live_count + 1)
+    )
 
 
 def reject_in(conn: Connection, row: Any, *, comment: str) -> None:

@@ -13,6 +13,7 @@ import json
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -110,7 +111,7 @@ class SimulatedWorker:
             self.kind, self.accuracy = "fast", None
         else:
             self.kind, self.accuracy = "honest", self.rng.uniform(*config.accuracy)
-        self.name = f"{config.name_prefix}-{config.seed}-{index}-{self.rng.randrange(10**9)}"
+        self.name = f"{config.name_prefix}-{config.seed}-{index}-{uuid.uuid4().hex[:10]}"
         self.client = httpx.Client(base_url=config.url.rstrip("/"), timeout=30.0)
 
     def _label(self, name: str, truth: Any) -> Any:
@@ -145,6 +146,12 @@ class SimulatedWorker:
         raise RuntimeError(f"{method} {path} kept failing")
 
     def run(self, deadline: float) -> None:
+        try:
+            self._work(deadline)
+        finally:
+            self.client.close()
+
+    def _work(self, deadline: float) -> None:
         password = f"pw-{self.rng.randrange(10**12)}-x"
         response = self._request(
             "POST",
@@ -160,21 +167,24 @@ class SimulatedWorker:
             self.report.kinds[self.name] = self.kind
         exhausted: set[str] = set()
         was_blocked = False
+        current: str | None = None  # a worker keeps taking from the same pool while it has work
         while time.monotonic() < deadline:
-            pools = self._request("GET", "/api/worker/pools").json()["items"]
-            if self.config.pool_id:
-                pools = [p for p in pools if p["pool_id"] == self.config.pool_id]
-            if any(not p["available"] and "blocked" in (p.get("reason") or "") for p in pools):
-                was_blocked = True
-            candidates = [p for p in pools if p["available"] and p["pool_id"] not in exhausted]
-            if not candidates:
-                break
-            pool = candidates[0]
-            taken = self._request("POST", f"/api/worker/pools/{pool['pool_id']}/assignments")
+            if current is None:
+                pools = self._request("GET", "/api/worker/pools").json()["items"]
+                if self.config.pool_id:
+                    pools = [p for p in pools if p["pool_id"] == self.config.pool_id]
+                if any(not p["available"] and "blocked" in (p.get("reason") or "") for p in pools):
+                    was_blocked = True
+                candidates = [p["pool_id"] for p in pools if p["available"] and p["pool_id"] not in exhausted]
+                if not candidates:
+                    break
+                current = candidates[0]
+            taken = self._request("POST", f"/api/worker/pools/{current}/assignments")
             if taken.status_code != 201:
                 code = taken.json().get("code")
                 if code in ("POOL_ASSIGNMENTS_EXHAUSTED", "NOT_ENOUGH_BALANCE", "ACCESS_DENIED"):
-                    exhausted.add(pool["pool_id"])
+                    exhausted.add(current)
+                    current = None
                     continue
                 self.report.add(errors=1)
                 time.sleep(0.05)
@@ -194,7 +204,6 @@ class SimulatedWorker:
                 self.report.add(errors=1)
         if was_blocked:
             self.report.add(blocked_workers=1)
-        self.client.close()
 
 
 def run_crowd(config: CrowdConfig, progress: Callable[[int], None] | None = None) -> CrowdReport:

@@ -8,9 +8,10 @@ PostgreSQL runs at READ COMMITTED; the issuing claim uses row locks (``FOR UPDAT
 from __future__ import annotations
 
 import functools
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
@@ -72,11 +73,14 @@ class Database:
         self.url = normalize_url(url)
         self.engine = make_engine(self.url)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        # SQLite has one writer at a time. Queueing writers of this process on a lock is far cheaper
+        # than letting them spin in SQLite's busy handler (which sleeps up to 100 ms per retry).
+        self._write_lock = threading.Lock() if self.is_sqlite else None
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction; committed when the block ends, rolled back on error."""
-        with self._connect() as conn:
+        with self._write_lock or nullcontext(), self._connect() as conn:
             conn = conn.execution_options(**{_WRITE: True})
             with conn.begin():
                 yield conn

@@ -1,4 +1,5 @@
-"""Checks of the platform's invariants straight from the tables (used after concurrent and stateful runs)."""
+"""The platform's invariants checked straight from the tables: overlap, never twice, one active suite,
+and the books. Used by tests after concurrent runs, by benchmarks, and by `crowdlab audit`."""
 
 from __future__ import annotations
 
