@@ -96,11 +96,11 @@ def test_learn_the_basics_tutorial(server: EmbeddedServer, tmp_path: Path) -> No
     assert pool.status == Pool.Status.CLOSED
 
     rng = random.Random(3)
-    truth = {f"https://example.com/img/{i:03d}.jpg": rng.choice(["cat", "dog"]) for i in range(60)}
+    truth = {f"https://example.com/img/{i:03d}.jpg": rng.choice(["cat", "dog"]) for i in range(1000)}
     result = client.create_tasks(
         [Task(input_values={"image": url}, pool_id=pool.id) for url in truth], allow_defaults=True
     )
-    assert len(result.items) == 60 and not result.validation_errors
+    assert len(result.items) == 1000 and not result.validation_errors
     assert all(task.overlap == 3 for task in result.items.values())
 
     pool = client.open_pool(pool.id)
@@ -146,7 +146,7 @@ def test_learn_the_basics_tutorial(server: EmbeddedServer, tmp_path: Path) -> No
     assert client.get_pool(pool.id).last_close_reason == Pool.CloseReason.COMPLETED
 
     df = client.get_assignments_df(pool.id)
-    assert len(df) == 180
+    assert len(df) == 3000
     df = df[["INPUT:image", "OUTPUT:result", "ASSIGNMENT:worker_id"]].rename(
         columns={"INPUT:image": "task", "OUTPUT:result": "label", "ASSIGNMENT:worker_id": "worker"}
     )
