@@ -14,7 +14,7 @@ def violations(db: Database) -> list[str]:
     """Every broken invariant, in words; empty when all hold."""
     problems: list[str] = []
     with db.read() as conn:
-        live = dict(
+        live: dict[int, int] = dict(
             conn.execute(
                 sa.select(assignment_tasks.c.task_id, sa.func.count())
                 .join(assignments, assignments.c.id == assignment_tasks.c.assignment_id)
@@ -22,7 +22,7 @@ def violations(db: Database) -> list[str]:
                 .group_by(assignment_tasks.c.task_id)
             ).all()
         )
-        done = dict(
+        done: dict[int, int] = dict(
             conn.execute(
                 sa.select(assignment_tasks.c.task_id, sa.func.count())
                 .join(assignments, assignments.c.id == assignment_tasks.c.assignment_id)
