@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from crowdlab.api import errors, exports, v1, worker
+from crowdlab.api import errors, exports, v1, v1_people, v1_tasks, worker
 from crowdlab.jobs.sweeper import Sweeper
 from crowdlab.settings import Settings
 from crowdlab.storage.db import Database
@@ -42,6 +42,8 @@ def create_app(
     app.state.settings = settings
     errors.install(app)
     app.include_router(v1.router)
+    app.include_router(v1_tasks.router)
+    app.include_router(v1_people.router)
     app.include_router(v1.staging)
     app.include_router(exports.router)
     app.include_router(worker.router)

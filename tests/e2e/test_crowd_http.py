@@ -8,11 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from crowdlab.services.integrity import violations
 from crowdlab.sim.crowd import CrowdConfig, Truth, run_crowd
 from crowdlab.sim.server import EmbeddedServer
 from crowdlab.storage.db import Database
 from tests.conftest import CAT_DOG_PROJECT, make_database, pool_body
-from crowdlab.services.integrity import violations
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

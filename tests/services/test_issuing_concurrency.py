@@ -11,9 +11,9 @@ import pytest
 
 from crowdlab.domain.errors import CrowdlabError
 from crowdlab.services import accounts, issuing, pools, projects, tasks
+from crowdlab.services.integrity import violations
 from crowdlab.storage.db import Database
 from tests.conftest import CAT_DOG_PROJECT, pool_body
-from crowdlab.services.integrity import violations
 
 ENGINE = issuing.Engine(fee_rate=Decimal("0.2"))
 

@@ -18,11 +18,11 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from crowdlab.domain.clock import utcnow
 from crowdlab.domain.errors import CrowdlabError
 from crowdlab.services import accounts, assignments, issuing, pools, projects, tasks
+from crowdlab.services.integrity import violations
 from crowdlab.storage.db import Database
 from crowdlab.storage.migrate import upgrade
 from crowdlab.storage.tables import assignments as assignments_table
 from tests.conftest import CAT_DOG_PROJECT, pool_body
-from crowdlab.services.integrity import violations
 
 ENGINE = issuing.Engine(fee_rate=Decimal("0.2"))
 _TEMPLATE: Path | None = None

@@ -7,42 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Request, Response
 
-from crowdlab.api import auth
-from crowdlab.domain.errors import field_error
-from crowdlab.services import (
-    analytics,
-    assignments,
-    operations,
-    pools,
-    projects,
-    tasks,
-)
+from crowdlab.api.common import Me, operation_or_204, params
+from crowdlab.services import analytics, pools, projects
 from crowdlab.services.accounts import Requester, requester_view
 
 router = APIRouter(prefix="/api/v1", tags=["requester API (Toloka v1)"])
-Me = Depends(auth.requester)
-
-
-def _params(request: Request) -> dict[str, str]:
-    return dict(request.query_params)
-
-
-def _flag(request: Request, name: str, default: bool = False) -> bool:
-    value = request.query_params.get(name)
-    if value is None:
-        return default
-    if value.lower() not in ("true", "false"):
-        raise field_error(name, "BOOLEAN_EXPECTED", f"{name} must be true or false")
-    return value.lower() == "true"
-
-
-def _operation_or_204(operation: dict[str, Any] | None) -> Response:
-    if operation is None:
-        return Response(status_code=204)
-    return JSONResponse(operation, status_code=202)
 
 
 @router.get("/requester")
@@ -60,7 +31,7 @@ def create_project(request: Request, body: Any = Body(None), me: Requester = Me)
 
 @router.get("/projects")
 def find_projects(request: Request, me: Requester = Me) -> dict[str, Any]:
-    return projects.find(request.app.state.db, me.id, _params(request))
+    return projects.find(request.app.state.db, me.id, params(request))
 
 
 @router.get("/projects/{project_id}")
@@ -90,7 +61,7 @@ def create_pool(request: Request, body: Any = Body(None), me: Requester = Me) ->
 
 @router.get("/pools")
 def find_pools(request: Request, me: Requester = Me) -> dict[str, Any]:
-    return pools.find(request.app.state.db, me.id, _params(request))
+    return pools.find(request.app.state.db, me.id, params(request))
 
 
 @router.get("/pools/{pool_id}")
@@ -110,24 +81,24 @@ def patch_pool(pool_id: str, request: Request, body: Any = Body(None), me: Reque
 
 @router.post("/pools/{pool_id}/open")
 def open_pool(pool_id: str, request: Request, me: Requester = Me) -> Response:
-    return _operation_or_204(
+    return operation_or_204(
         pools.open_pool(request.app.state.db, me.id, pool_id, request.app.state.settings.fee_rate)
     )
 
 
 @router.post("/pools/{pool_id}/close")
 def close_pool(pool_id: str, request: Request, me: Requester = Me) -> Response:
-    return _operation_or_204(pools.close_pool(request.app.state.db, me.id, pool_id))
+    return operation_or_204(pools.close_pool(request.app.state.db, me.id, pool_id))
 
 
 @router.post("/pools/{pool_id}/close-for-update")
 def close_pool_for_update(pool_id: str, request: Request, me: Requester = Me) -> Response:
-    return _operation_or_204(pools.close_pool(request.app.state.db, me.id, pool_id, for_update=True))
+    return operation_or_204(pools.close_pool(request.app.state.db, me.id, pool_id, for_update=True))
 
 
 @router.post("/pools/{pool_id}/archive")
 def archive_pool(pool_id: str, request: Request, me: Requester = Me) -> Response:
-    return _operation_or_204(pools.archive(request.app.state.db, me.id, pool_id))
+    return operation_or_204(pools.archive(request.app.state.db, me.id, pool_id))
 
 
 @router.post("/pools/{pool_id}/clone", status_code=202)
@@ -135,82 +106,54 @@ def clone_pool(pool_id: str, request: Request, me: Requester = Me) -> dict[str, 
     return pools.clone(request.app.state.db, me.id, pool_id)
 
 
-# Tasks ----------------------------------------------------------------------------------------
+# Trainings -------------------------------------------------------------------------------------
+
+TRAINING = "TRAINING"
 
 
-@router.post("/tasks")
-def create_tasks(request: Request, body: Any = Body(None), me: Requester = Me) -> JSONResponse:
-    options = tasks.CreateOptions(
-        operation_id=request.query_params.get("operation_id"),
-        async_mode=_flag(request, "async_mode"),
-        allow_defaults=_flag(request, "allow_defaults"),
-        open_pool=_flag(request, "open_pool"),
-        skip_invalid_items=_flag(request, "skip_invalid_items"),
-    )
-    status, payload = tasks.create(
-        request.app.state.db, me.id, body, options, fee_rate=request.app.state.settings.fee_rate
-    )
-    return JSONResponse(payload, status_code=status)
+@router.post("/trainings", status_code=201)
+def create_training(request: Request, body: Any = Body(None), me: Requester = Me) -> dict[str, Any]:
+    return pools.create(request.app.state.db, me.id, body, pool_type=TRAINING)
 
 
-@router.get("/tasks")
-def find_tasks(request: Request, me: Requester = Me) -> dict[str, Any]:
-    return tasks.find(request.app.state.db, me.id, _params(request))
+@router.get("/trainings")
+def find_trainings(request: Request, me: Requester = Me) -> dict[str, Any]:
+    return pools.find(request.app.state.db, me.id, params(request), pool_type=TRAINING)
 
 
-@router.get("/tasks/{task_id}")
-def get_task(task_id: str, request: Request, me: Requester = Me) -> dict[str, Any]:
-    return tasks.get(request.app.state.db, me.id, task_id)
+@router.get("/trainings/{training_id}")
+def get_training(training_id: str, request: Request, me: Requester = Me) -> dict[str, Any]:
+    return pools.get(request.app.state.db, me.id, training_id, pool_type=TRAINING)
 
 
-@router.patch("/tasks/{task_id}")
-def patch_task(task_id: str, request: Request, body: Any = Body(None), me: Requester = Me) -> dict[str, Any]:
-    return tasks.patch(request.app.state.db, me.id, task_id, body)
-
-
-@router.patch("/tasks/{task_id}/set-overlap-or-min")
-def patch_task_overlap_or_min(
-    task_id: str, request: Request, body: Any = Body(None), me: Requester = Me
+@router.put("/trainings/{training_id}")
+def update_training(
+    training_id: str, request: Request, body: Any = Body(None), me: Requester = Me
 ) -> dict[str, Any]:
-    return tasks.patch(request.app.state.db, me.id, task_id, body, or_min=True)
+    return pools.update(request.app.state.db, me.id, training_id, body, pool_type=TRAINING)
 
 
-# Operations -----------------------------------------------------------------------------------
+@router.post("/trainings/{training_id}/open")
+def open_training(training_id: str, request: Request, me: Requester = Me) -> Response:
+    fee_rate = request.app.state.settings.fee_rate
+    return operation_or_204(
+        pools.open_pool(request.app.state.db, me.id, training_id, fee_rate, pool_type=TRAINING)
+    )
 
 
-@router.get("/operations")
-def find_operations(request: Request, me: Requester = Me) -> dict[str, Any]:
-    return operations.find(request.app.state.db, me.id, _params(request))
+@router.post("/trainings/{training_id}/close")
+def close_training(training_id: str, request: Request, me: Requester = Me) -> Response:
+    return operation_or_204(pools.close_pool(request.app.state.db, me.id, training_id, pool_type=TRAINING))
 
 
-@router.get("/operations/{operation_id}")
-def get_operation(operation_id: str, request: Request, me: Requester = Me) -> dict[str, Any]:
-    return operations.get(request.app.state.db, me.id, operation_id)
+@router.post("/trainings/{training_id}/archive")
+def archive_training(training_id: str, request: Request, me: Requester = Me) -> Response:
+    return operation_or_204(pools.archive(request.app.state.db, me.id, training_id, pool_type=TRAINING))
 
 
-@router.get("/operations/{operation_id}/log")
-def get_operation_log(operation_id: str, request: Request, me: Requester = Me) -> list[dict[str, Any]]:
-    return operations.get_log(request.app.state.db, me.id, operation_id)
-
-
-# Assignments ----------------------------------------------------------------------------------
-
-
-@router.get("/assignments")
-def find_assignments(request: Request, me: Requester = Me) -> dict[str, Any]:
-    return assignments.find(request.app.state.db, me.id, _params(request))
-
-
-@router.get("/assignments/{assignment_id}")
-def get_assignment(assignment_id: str, request: Request, me: Requester = Me) -> dict[str, Any]:
-    return assignments.get(request.app.state.db, me.id, assignment_id)
-
-
-@router.patch("/assignments/{assignment_id}")
-def patch_assignment(
-    assignment_id: str, request: Request, body: Any = Body(None), me: Requester = Me
-) -> dict[str, Any]:
-    return assignments.review(request.app.state.db, me.id, assignment_id, body)
+@router.post("/trainings/{training_id}/clone", status_code=202)
+def clone_training(training_id: str, request: Request, me: Requester = Me) -> dict[str, Any]:
+    return pools.clone(request.app.state.db, me.id, training_id, pool_type=TRAINING)
 
 
 # Non-v1 paths toloka-kit uses -----------------------------------------------------------------

@@ -40,7 +40,7 @@ class ValidationFailed(CrowdlabError):
             first = next(iter(payload.items()), None)
             detail = ""
             if first and isinstance(first[1], dict) and "message" in first[1]:
-                detail = f": {first[0]}: {first[1]['message']}"
+                detail = f": {first[0]}: {first[1]['message']}" if first[0] else f": {first[1]['message']}"
             message = f"Validation failed{detail}"
         super().__init__(message, payload=payload)
 

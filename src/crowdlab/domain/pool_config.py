@@ -64,6 +64,23 @@ CAPTCHA_FREQUENCIES = ("LOW", "MEDIUM", "HIGH")
 MAX_DURATION = 7 * 24 * 3600
 
 
+TRAINING_WRITABLE = (
+    "project_id",
+    "private_name",
+    "private_comment",
+    "may_contain_adult_content",
+    "assignment_max_duration_seconds",
+    "mix_tasks_in_creation_order",
+    "shuffle_tasks_in_task_suite",
+    "training_tasks_in_task_suite_count",
+    "task_suites_required_to_pass",
+    "retry_training_after_days",
+    "inherited_instructions",
+    "public_instructions",
+    "metadata",
+)
+
+
 def _int_field(doc: dict[str, Any], key: str, low: int, high: int, errors: dict[str, FieldError]) -> None:
     value = doc.get(key)
     if value is None:
@@ -193,3 +210,48 @@ def _check_quality_control(doc: dict[str, Any]) -> dict[str, FieldError]:
                         "UNKNOWN_ENUM_VALUE", f"operator must be one of {', '.join(OPERATORS)}"
                     )
     return errors
+
+
+def clean_training(body: Any) -> tuple[dict[str, Any], dict[str, FieldError]]:
+    """Keep the writable fields of a Training body and check them; returns (doc, errors)."""
+    if not isinstance(body, dict):
+        return {}, {"": FieldError("OBJECT_EXPECTED", "The request body must be a JSON object")}
+    doc = {k: body[k] for k in TRAINING_WRITABLE if body.get(k) is not None}
+    errors: dict[str, FieldError] = {}
+    if not isinstance(doc.get("project_id"), str | int):
+        errors["project_id"] = FieldError("VALUE_REQUIRED", "A training needs the project_id it belongs to")
+    else:
+        doc["project_id"] = str(doc["project_id"])
+    if not isinstance(doc.get("private_name"), str) or not doc["private_name"].strip():
+        errors["private_name"] = FieldError("VALUE_REQUIRED", "A training needs a private_name")
+    if doc.get("assignment_max_duration_seconds") is None:
+        errors["assignment_max_duration_seconds"] = FieldError(
+            "VALUE_REQUIRED", "A training needs assignment_max_duration_seconds"
+        )
+    _int_field(doc, "assignment_max_duration_seconds", 1, MAX_DURATION, errors)
+    _int_field(doc, "training_tasks_in_task_suite_count", 1, 1000, errors)
+    _int_field(doc, "task_suites_required_to_pass", 1, 1000, errors)
+    _int_field(doc, "retry_training_after_days", 1, 365, errors)
+    for key in (
+        "may_contain_adult_content",
+        "mix_tasks_in_creation_order",
+        "shuffle_tasks_in_task_suite",
+        "inherited_instructions",
+    ):
+        if key in doc and not isinstance(doc[key], bool):
+            errors[key] = FieldError("BOOLEAN_EXPECTED", f"{key} must be true or false")
+    doc.setdefault("training_tasks_in_task_suite_count", 1)
+    doc["reward_per_assignment"] = 0
+    return doc, errors
+
+
+def mixer_of(pool_type: str, doc: dict[str, Any]) -> dict[str, Any]:
+    """The suite composition of a pool or training: the mixer config, or the training's task count."""
+    if pool_type == "TRAINING":
+        return {
+            "real_tasks_count": 0,
+            "golden_tasks_count": 0,
+            "training_tasks_count": doc.get("training_tasks_in_task_suite_count") or 1,
+            "shuffle_tasks_in_task_suite": bool(doc.get("shuffle_tasks_in_task_suite")),
+        }
+    return doc.get("mixer_config") or {"real_tasks_count": 1}

@@ -27,9 +27,10 @@ from crowdlab.domain.clock import format_dt, utcnow
 from crowdlab.domain.errors import AccessDenied, Conflict, NotFound, ValidationFailed
 from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.domain.money import as_json_number, fee_for
+from crowdlab.domain.pool_config import mixer_of
 from crowdlab.domain.profile import filter_attributes
 from crowdlab.domain.specs import FieldError, validate_values
-from crowdlab.services import ledger, quality
+from crowdlab.services import events, ledger, quality
 from crowdlab.services import pools as pool_service
 from crowdlab.services.accounts import Worker
 from crowdlab.storage.db import Database, inserted_id, retry_transient
@@ -136,7 +137,7 @@ def pool_card(conn: Connection, pool: Any, reason: str | None) -> dict[str, Any]
     requester = conn.execute(
         sa.select(requesters.c.name).where(requesters.c.id == pool.requester_id)
     ).scalar_one()
-    mixer = pool.doc.get("mixer_config") or {}
+    mixer = mixer_of(pool.type, pool.doc)
     return {
         "pool_id": format_id(pool.id),
         "type": pool.type,
@@ -259,6 +260,7 @@ def _take_in(
         ],
     )
     row = conn.execute(sa.select(assignments).where(assignments.c.id == assignment_id)).one()
+    events.emit(conn, pool.id, "ASSIGNMENT_CREATED", assignment_id=assignment_id)
     return worker_view(conn, row)
 
 
@@ -271,7 +273,7 @@ def _unseen(worker_id: int) -> Any:
 
 def _claim_mixed(conn: Connection, pool: Any, worker_id: int) -> list[int]:
     """Compose a suite per the pool's mixer: real tasks in issuing order, control/training at random."""
-    mixer = pool.doc.get("mixer_config") or {"real_tasks_count": 1}
+    mixer = mixer_of(pool.type, pool.doc)
     real_count = mixer.get("real_tasks_count") or 0
     postgres = conn.dialect.name == "postgresql"
     real: list[int] = []
@@ -491,6 +493,7 @@ def submit(db: Database, engine: Engine, worker: Worker, assignment_id: str, bod
             )
         pool = conn.execute(sa.select(pools).where(pools.c.id == row.pool_id)).one()
         submitted = conn.execute(sa.select(assignments).where(assignments.c.id == row.id)).one()
+        events.emit(conn, pool.id, "ASSIGNMENT_SUBMITTED", assignment_id=row.id)
         feedback = quality.on_submit(conn, submitted, pool, solutions)
         if pool.doc.get("auto_accept_solutions", True) is not False:
             accept_in(conn, submitted, comment=None)
@@ -562,6 +565,7 @@ def _finish_unpaid(conn: Connection, row: Any, status: str) -> bool:
         return False
     _release_assignment_tasks(conn, row.id, done=False)
     ledger.release(conn, row.requester_id, row.reward_micro + row.fee_micro)
+    events.emit(conn, row.pool_id, f"ASSIGNMENT_{status}", assignment_id=row.id)
     return True
 
 
@@ -635,6 +639,7 @@ def accept_in(conn: Connection, row: Any, *, comment: str | None) -> None:
     if result.rowcount != 1:
         raise Conflict("The assignment is not waiting for review", code="INAPPROPRIATE_STATUS")
     ledger.pay_assignment(conn, row)
+    events.emit(conn, row.pool_id, "ASSIGNMENT_APPROVED", assignment_id=row.id)
 
 
 def _recount_after_dispute(conn: Connection, assignment_id: int) -> None:
@@ -683,6 +688,7 @@ def reject_in(conn: Connection, row: Any, *, comment: str) -> None:
         raise Conflict("Only SUBMITTED assignments can be rejected", code="INAPPROPRIATE_STATUS")
     _release_assignment_tasks(conn, row.id, done=True)
     ledger.release(conn, row.requester_id, row.reward_micro + row.fee_micro)
+    events.emit(conn, row.pool_id, "ASSIGNMENT_REJECTED", assignment_id=row.id)
     pool = conn.execute(sa.select(pools).where(pools.c.id == row.pool_id)).one()
     if pool.status == "CLOSED" and pool.last_close_reason == "COMPLETED":
         # The pool is no longer complete: work to redo reopens it.

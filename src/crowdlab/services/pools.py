@@ -11,8 +11,8 @@ from crowdlab.domain.clock import format_dt, parse_dt, utcnow
 from crowdlab.domain.errors import Conflict, NotFound, ValidationFailed, field_error
 from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.domain.money import fee_for, to_micro
-from crowdlab.domain.pool_config import clean_pool
-from crowdlab.services import operations, projects, search
+from crowdlab.domain.pool_config import clean_pool, clean_training
+from crowdlab.services import events, operations, projects, search
 from crowdlab.storage.db import Database, inserted_id
 from crowdlab.storage.tables import assignments, pools, requesters, task_suites, tasks
 
@@ -51,13 +51,26 @@ def view(row: Any) -> dict[str, Any]:
     return out
 
 
-def load(conn: Connection, requester_id: int, pool_id: str | int | None, *, lock: bool = False) -> Any:
-    """A pool row of this requester; NotFound for anyone else's or unknown ids."""
+def load(
+    conn: Connection,
+    requester_id: int,
+    pool_id: str | int | None,
+    *,
+    lock: bool = False,
+    pool_type: str | None = None,
+) -> Any:
+    """A pool (or training) row of this requester; NotFound for anyone else's or unknown ids.
+
+    ``pool_type`` restricts the kind: the /pools endpoints never show trainings and vice versa.
+    """
     number = pool_id if isinstance(pool_id, int) else parse_id(pool_id)
     query = sa.select(pools).where(pools.c.id == number, pools.c.requester_id == requester_id)
+    if pool_type is not None:
+        query = query.where(pools.c.type == pool_type)
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
-        raise NotFound(f"Pool {pool_id} does not exist")
+        noun = "Training" if pool_type == "TRAINING" else "Pool"
+        raise NotFound(f"{noun} {pool_id} does not exist")
     return row
 
 
@@ -69,8 +82,8 @@ def _columns(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _validated(conn: Connection, requester_id: int, body: Any) -> tuple[dict[str, Any], Any]:
-    doc, errors = clean_pool(body)
+def _validated(conn: Connection, requester_id: int, body: Any, pool_type: str) -> tuple[dict[str, Any], Any]:
+    doc, errors = clean_training(body) if pool_type == "TRAINING" else clean_pool(body)
     if errors:
         raise ValidationFailed(errors)
     try:
@@ -88,7 +101,7 @@ def _validated(conn: Connection, requester_id: int, body: Any) -> tuple[dict[str
 def create(db: Database, requester_id: int, body: Any, pool_type: str = "REGULAR") -> dict[str, Any]:
     """Create a CLOSED pool in one of the requester's projects."""
     with db.write() as conn:
-        doc, project = _validated(conn, requester_id, body)
+        doc, project = _validated(conn, requester_id, body, pool_type)
         pool_id = inserted_id(
             conn.execute(
                 pools.insert().values(
@@ -105,28 +118,32 @@ def create(db: Database, requester_id: int, body: Any, pool_type: str = "REGULAR
         return view(load(conn, requester_id, pool_id))
 
 
-def get(db: Database, requester_id: int, pool_id: str) -> dict[str, Any]:
+def get(db: Database, requester_id: int, pool_id: str, *, pool_type: str = "REGULAR") -> dict[str, Any]:
     with db.read() as conn:
-        return view(load(conn, requester_id, pool_id))
+        return view(load(conn, requester_id, pool_id, pool_type=pool_type))
 
 
-def update(db: Database, requester_id: int, pool_id: str, body: Any) -> dict[str, Any]:
+def update(
+    db: Database, requester_id: int, pool_id: str, body: Any, *, pool_type: str = "REGULAR"
+) -> dict[str, Any]:
     """Replace a closed pool's configuration (the id comes from the path)."""
     with db.write() as conn:
-        row = load(conn, requester_id, pool_id, lock=True)
+        row = load(conn, requester_id, pool_id, lock=True, pool_type=pool_type)
         if row.status in ("OPEN", "ARCHIVED"):
             raise Conflict(
                 f"Pool {pool_id} is {row.status}; close it before changing it",
                 code="POOL_INAPPROPRIATE_STATUS",
             )
-        doc, project = _validated(conn, requester_id, body)
+        doc, project = _validated(conn, requester_id, body, row.type)
         if project.id != row.project_id:
             raise field_error("project_id", "VALUE_NOT_ALLOWED", "A pool cannot move to another project")
         conn.execute(pools.update().where(pools.c.id == row.id).values(doc=doc, **_columns(doc)))
         return view(load(conn, requester_id, row.id))
 
 
-def patch(db: Database, requester_id: int, pool_id: str, body: Any) -> dict[str, Any]:
+def patch(
+    db: Database, requester_id: int, pool_id: str, body: Any, *, pool_type: str = "REGULAR"
+) -> dict[str, Any]:
     """Change the priority of a pool (the one field PATCH accepts)."""
     if not isinstance(body, dict) or "priority" not in body:
         raise field_error("priority", "VALUE_REQUIRED", 'PATCH /pools/{id} takes {"priority": n}')
@@ -134,7 +151,7 @@ def patch(db: Database, requester_id: int, pool_id: str, body: Any) -> dict[str,
     if isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100:
         raise field_error("priority", "VALUE_OUT_OF_BOUNDS", "priority must be an integer from -100 to 100")
     with db.write() as conn:
-        row = load(conn, requester_id, pool_id, lock=True)
+        row = load(conn, requester_id, pool_id, lock=True, pool_type=pool_type)
         conn.execute(pools.update().where(pools.c.id == row.id).values(doc={**row.doc, "priority": priority}))
         return view(load(conn, requester_id, row.id))
 
@@ -144,10 +161,12 @@ def cost_of_one(conn: Connection, pool_row: Any, fee_rate: Any) -> int:
     return int(pool_row.reward_micro + fee_for(pool_row.reward_micro, fee_rate))
 
 
-def open_pool(db: Database, requester_id: int, pool_id: str, fee_rate: Any) -> dict[str, Any] | None:
+def open_pool(
+    db: Database, requester_id: int, pool_id: str, fee_rate: Any, *, pool_type: str = "REGULAR"
+) -> dict[str, Any] | None:
     """Open a pool for workers. None when it is already open; refuses empty, archived, unaffordable pools."""
     with db.write() as conn:
-        row = load(conn, requester_id, pool_id, lock=True)
+        row = load(conn, requester_id, pool_id, lock=True, pool_type=pool_type)
         if row.status == "OPEN":
             return None
         ensure_openable(conn, row, fee_rate)
@@ -182,11 +201,11 @@ def ensure_openable(conn: Connection, row: Any, fee_rate: Any) -> None:
 
 
 def close_pool(
-    db: Database, requester_id: int, pool_id: str, *, for_update: bool = False
+    db: Database, requester_id: int, pool_id: str, *, for_update: bool = False, pool_type: str = "REGULAR"
 ) -> dict[str, Any] | None:
     """Stop issuing a pool (MANUAL or FOR_UPDATE). None when it is already closed."""
     with db.write() as conn:
-        row = load(conn, requester_id, pool_id, lock=True)
+        row = load(conn, requester_id, pool_id, lock=True, pool_type=pool_type)
         if row.status != "OPEN":
             if row.status == "ARCHIVED":
                 raise Conflict(f"Pool {pool_id} is archived", code="POOL_INAPPROPRIATE_STATUS")
@@ -195,10 +214,12 @@ def close_pool(
         return operations.record(conn, requester_id, f"{_kind(row)}.CLOSE", _params(row))
 
 
-def archive(db: Database, requester_id: int, pool_id: str) -> dict[str, Any] | None:
+def archive(
+    db: Database, requester_id: int, pool_id: str, *, pool_type: str = "REGULAR"
+) -> dict[str, Any] | None:
     """Archive a closed pool. None when it is already archived."""
     with db.write() as conn:
-        row = load(conn, requester_id, pool_id, lock=True)
+        row = load(conn, requester_id, pool_id, lock=True, pool_type=pool_type)
         if row.status == "ARCHIVED":
             return None
         if row.status == "OPEN":
@@ -219,10 +240,10 @@ def archive(db: Database, requester_id: int, pool_id: str) -> dict[str, Any] | N
         return operations.record(conn, requester_id, f"{_kind(row)}.ARCHIVE", _params(row))
 
 
-def clone(db: Database, requester_id: int, pool_id: str) -> dict[str, Any]:
+def clone(db: Database, requester_id: int, pool_id: str, *, pool_type: str = "REGULAR") -> dict[str, Any]:
     """Copy a pool's configuration (not its tasks) into a new CLOSED pool; returns the CLONE operation."""
     with db.write() as conn:
-        row = load(conn, requester_id, pool_id)
+        row = load(conn, requester_id, pool_id, pool_type=pool_type)
         new_id = inserted_id(
             conn.execute(
                 pools.insert().values(
@@ -253,7 +274,15 @@ def close(conn: Connection, pool_id: int, reason: str) -> bool:
         .where(pools.c.id == pool_id, pools.c.status == "OPEN")
         .values(status="CLOSED", last_close_reason=reason, last_stopped=utcnow())
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    events.emit(conn, pool_id, "POOL_CLOSED", reason=reason)
+    return True
+
+
+def mark_open(conn: Connection, pool_id: int) -> None:
+    """Flip a pool to OPEN (the caller has checked ensure_openable)."""
+    _set_status(conn, pool_id, "OPEN")
 
 
 def _set_status(conn: Connection, pool_id: int, status: str) -> None:

@@ -7,17 +7,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from crowdlab.domain.clock import format_dt, utcnow
-from crowdlab.domain.errors import Conflict, CrowdlabError, NotFound, ValidationFailed, field_error
+from crowdlab.domain.errors import CrowdlabError, NotFound, ValidationFailed, field_error
 from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.domain.specs import FieldError, validate_values
-from crowdlab.services import operations, pools, search
+from crowdlab.services import batch, pools, search
 from crowdlab.storage.db import Database
-from crowdlab.storage.tables import operation_log, projects, tasks
+from crowdlab.storage.tables import projects, tasks
 
-MAX_BATCH = 100_000
 EXTRA_FIELDS = (
     "baseline_solutions",
     "reserved_for",
@@ -30,13 +28,7 @@ EXTRA_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class CreateOptions:
-    operation_id: str | None = None
-    async_mode: bool = False
-    allow_defaults: bool = False
-    open_pool: bool = False
-    skip_invalid_items: bool = False
+CreateOptions = batch.CreateOptions
 
 
 def view(row: Any) -> dict[str, Any]:
@@ -62,15 +54,15 @@ def view(row: Any) -> dict[str, Any]:
 
 
 @dataclass
-class _PoolInfo:
+class PoolInfo:
     row: Any
     input_spec: dict[str, Any]
     output_spec: dict[str, Any]
 
 
 def _pool_info(
-    conn: Connection, requester_id: int, pool_id: Any, cache: dict[Any, _PoolInfo | None]
-) -> _PoolInfo | None:
+    conn: Connection, requester_id: int, pool_id: Any, cache: dict[Any, PoolInfo | None]
+) -> PoolInfo | None:
     key = str(pool_id)
     if key not in cache:
         try:
@@ -80,7 +72,7 @@ def _pool_info(
         else:
             doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == row.project_id)).scalar_one()
             spec = doc.get("task_spec") or {}
-            cache[key] = _PoolInfo(row, spec.get("input_spec") or {}, spec.get("output_spec") or {})
+            cache[key] = PoolInfo(row, spec.get("input_spec") or {}, spec.get("output_spec") or {})
     return cache[key]
 
 
@@ -114,13 +106,14 @@ def _known_solutions(
 
 
 def _overlap(
-    item: dict[str, Any], pool_doc: dict[str, Any], allow_defaults: bool
+    item: dict[str, Any], pool_doc: dict[str, Any], allow_defaults: bool, default: Any = None
 ) -> tuple[int | None, bool, dict[str, FieldError]]:
     if item.get("infinite_overlap") is True:
         return None, True, {}
     overlap = item.get("overlap")
     if overlap is None:
-        default = (pool_doc.get("defaults") or {}).get("default_overlap_for_new_tasks")
+        if default is None:
+            default = (pool_doc.get("defaults") or {}).get("default_overlap_for_new_tasks")
         if default is not None:
             overlap = default
         elif allow_defaults:
@@ -145,27 +138,35 @@ def _overlap(
 
 
 def _prepare(
-    conn: Connection, requester_id: int, item: Any, allow_defaults: bool, cache: dict[Any, _PoolInfo | None]
+    conn: Connection, item: dict[str, Any], options: batch.CreateOptions, cache: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, dict[str, FieldError]]:
     """Turn one submitted task into a row to insert, or the per-field errors that refuse it."""
-    if not isinstance(item, dict):
-        return None, {"": FieldError("OBJECT_EXPECTED", "A task must be a JSON object")}
     if item.get("pool_id") is None:
         return None, {"pool_id": FieldError("VALUE_REQUIRED", "A task needs a pool_id")}
-    info = _pool_info(conn, requester_id, item["pool_id"], cache)
+    info = _pool_info(conn, cache["requester_id"], item["pool_id"], cache)
     if info is None:
         return None, {
             "pool_id": FieldError("ENTITY_DOES_NOT_EXIST", f"Pool {item['pool_id']} does not exist")
         }
     if info.row.status == "ARCHIVED":
         return None, {"pool_id": FieldError("INVALID_VALUE", f"Pool {item['pool_id']} is archived")}
+    row, errors = task_row(item, info, options.allow_defaults)
+    if row is not None:
+        row["pool_id"] = info.row.id
+    return row, errors
+
+
+def task_row(
+    item: dict[str, Any], info: PoolInfo, allow_defaults: bool, *, default_overlap: Any = None
+) -> tuple[dict[str, Any] | None, dict[str, FieldError]]:
+    """Check one task's values against the pool's project and build its row (without pool_id)."""
     errors = validate_values(info.input_spec, item.get("input_values"), "input_values")
     known, known_errors = _known_solutions(item.get("known_solutions"), info.output_spec)
     errors.update(known_errors)
     hint = item.get("message_on_unknown_solution")
     if hint is not None and not isinstance(hint, str):
         errors["message_on_unknown_solution"] = FieldError("STRING_EXPECTED", "The hint must be text")
-    overlap, infinite, overlap_errors = _overlap(item, info.row.doc, allow_defaults)
+    overlap, infinite, overlap_errors = _overlap(item, info.row.doc, allow_defaults, default_overlap)
     errors.update(overlap_errors)
     if errors:
         return None, errors
@@ -175,7 +176,6 @@ def _prepare(
         kind = ("training" if hint else "golden") if known else "general"
     extra = {k: item[k] for k in EXTRA_FIELDS if item.get(k) is not None}
     return {
-        "pool_id": info.row.id,
         "kind": kind,
         "input_values": item["input_values"],
         "known_solutions": known,
@@ -188,174 +188,53 @@ def _prepare(
     }, {}
 
 
-def create(
-    db: Database, requester_id: int, body: Any, options: CreateOptions, *, fee_rate: Any
-) -> tuple[int, Any]:
-    """Create one task (object body) or many (list body). Returns (HTTP status, response body).
-
-    Async mode answers with a TASK.BATCH_CREATE operation whose log lists each item; sync mode with
-    the task or a batch result. With skip_invalid_items=false one invalid item refuses all. A repeated
-    operation_id creates nothing: async answers 409 OPERATION_ALREADY_EXISTS, sync repeats the result.
-    """
-    single = isinstance(body, dict)
-    items = [body] if single else body
-    if not isinstance(items, list):
-        raise field_error("", "ARRAY_EXPECTED", "The body must be a task object or a list of tasks")
-    if len(items) > MAX_BATCH:
-        raise field_error("", "ARRAY_SIZE_GREATER_THAN_MAX", f"At most {MAX_BATCH} tasks per request")
-    op_id = options.operation_id
-    try:
-        with db.write() as conn:
-            if op_id and operations.exists(conn, op_id):
-                return _replay(conn, requester_id, op_id, options, single)
-            result = _create_in(conn, requester_id, items, options, fee_rate=fee_rate)
-    except IntegrityError:
-        if op_id:  # a concurrent request with the same operation_id won the race
-            raise Conflict(f"Operation {op_id} already exists", code="OPERATION_ALREADY_EXISTS") from None
-        raise
-    return _respond(result, options, single)
-
-
-@dataclass
-class _Result:
-    operation: dict[str, Any]
-    created: dict[str, Any]  # idx -> task view
-    errors: dict[str, dict[str, Any]]  # idx -> {field: {code, message}}
-
-
-def _create_in(
-    conn: Connection, requester_id: int, items: list[Any], options: CreateOptions, *, fee_rate: Any
-) -> _Result:
-    cache: dict[Any, _PoolInfo | None] = {}
-    rows: list[tuple[str, dict[str, Any]]] = []
-    errors: dict[str, dict[str, Any]] = {}
-    for position, item in enumerate(items):
-        idx = str(item.get("__item_idx", position)) if isinstance(item, dict) else str(position)
-        row, problems = _prepare(conn, requester_id, item, options.allow_defaults, cache)
-        if problems:
-            errors[idx] = {k: v.as_dict() for k, v in problems.items()}
-        else:
-            assert row is not None
-            rows.append((idx, row))
-    refuse_all = bool(errors) and not options.skip_invalid_items
-    created: dict[str, Any] = {}
-    log: list[dict[str, Any]] = []
-    if rows and not refuse_all:
-        ids = (
-            conn.execute(
-                tasks.insert().returning(tasks.c.id, sort_by_parameter_order=True), [r for _, r in rows]
-            )
-            .scalars()
-            .all()
-        )
-        for (idx, _row), task_id in zip(rows, ids, strict=True):
-            created[idx] = task_id
-    by_idx = {
-        str(item.get("__item_idx", i)) if isinstance(item, dict) else str(i): item
-        for i, item in enumerate(items)
-    }
-    for idx, item in by_idx.items():
-        echo = item if isinstance(item, dict) else {"value": item}
-        if idx in created:
-            log.append(
-                {
-                    "type": "TASK_CREATE",
-                    "success": True,
-                    "input": echo,
-                    "output": {"task_id": format_id(created[idx])},
-                }
-            )
-        else:
-            log.append(
-                {"type": "TASK_VALIDATE", "success": False, "input": echo, "output": errors.get(idx, {})}
-            )
-    if options.open_pool and created:
-        for info in {id(v): v for v in cache.values() if v is not None}.values():
-            entry: dict[str, Any] = {"type": "POOL_OPEN", "input": {"pool_id": format_id(info.row.id)}}
-            try:
-                if info.row.status != "OPEN":
-                    pools.ensure_openable(conn, info.row, fee_rate)
-                    conn.execute(
-                        pools.pools.update()
-                        .where(pools.pools.c.id == info.row.id)
-                        .values(status="OPEN", last_started=utcnow())
-                    )
-                log.append({**entry, "success": True, "output": {}})
-            except CrowdlabError as exc:
-                log.append({**entry, "success": False, "output": {"code": exc.code, "message": exc.message}})
-    status = "FAIL" if (errors and not created) else "SUCCESS"
-    parameters = {
-        "skip_invalid_items": options.skip_invalid_items,
-        "allow_defaults": options.allow_defaults,
-        "open_pool": options.open_pool,
-    }
-    details: dict[str, Any] = {
-        "total_count": len(items),
-        "valid_count": len(items) - len(errors),
-        "not_valid_count": len(errors),
-        "success_count": len(created),
-        "failed_count": len(items) - len(created),
-    }
-    if status == "FAIL":
-        details.update(
-            {
-                "code": "VALIDATION_ERROR",
-                "message": "No task was created: every task was invalid"
-                if not refuse_all or not rows
-                else "No task was created: some tasks were invalid and skip_invalid_items is false",
-            }
-        )
-    operation = operations.record(
-        conn,
-        requester_id,
-        "TASK.BATCH_CREATE",
-        parameters,
-        details=details,
-        status=status,
-        op_id=options.operation_id,
-        log=log,
+def _insert(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    return list(
+        conn.execute(tasks.insert().returning(tasks.c.id, sort_by_parameter_order=True), rows).scalars().all()
     )
-    views = {}
-    if created:
-        fetched = {
-            r.id: r
-            for r in conn.execute(sa.select(tasks).where(tasks.c.id.in_(list(created.values())))).all()
-        }
-        views = {idx: view(fetched[task_id]) for idx, task_id in created.items()}
-    return _Result(operation, views, errors)
 
 
-def _respond(result: _Result, options: CreateOptions, single: bool) -> tuple[int, Any]:
-    if options.async_mode:
-        return 202, result.operation
-    if result.errors and not result.created:
-        if single:
-            raise ValidationFailed(next(iter(result.errors.values())))
-        raise ValidationFailed(result.errors, message="Validation failed: no task was created")
-    if single:
-        return 201, next(iter(result.created.values()))
-    return 201, {"items": result.created, "validation_errors": result.errors or None}
+def _views(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {r.id: view(r) for r in conn.execute(sa.select(tasks).where(tasks.c.id.in_(ids))).all()}
 
 
-def _replay(
-    conn: Connection, requester_id: int, op_id: str, options: CreateOptions, single: bool
+def open_pools_after(
+    conn: Connection, cache: dict[str, Any], options: batch.CreateOptions
+) -> list[dict[str, Any]]:
+    """Open the pools that received new objects when ``open_pool=true``; one POOL_OPEN log item each."""
+    if not options.open_pool:
+        return []
+    log: list[dict[str, Any]] = []
+    for info in {id(v): v for k, v in cache.items() if isinstance(v, PoolInfo)}.values():
+        entry: dict[str, Any] = {"type": "POOL_OPEN", "input": {"pool_id": format_id(info.row.id)}}
+        try:
+            if info.row.status != "OPEN":
+                pools.ensure_openable(conn, info.row, cache["fee_rate"])
+                pools.mark_open(conn, info.row.id)
+            log.append({**entry, "success": True, "output": {}})
+        except CrowdlabError as exc:
+            log.append({**entry, "success": False, "output": {"code": exc.code, "message": exc.message}})
+    return log
+
+
+KIND = batch.Kind(
+    operation_type="TASK.BATCH_CREATE",
+    created_log="TASK_CREATE",
+    invalid_log="TASK_VALIDATE",
+    id_key="task_id",
+    noun="task",
+    prepare=_prepare,
+    insert=_insert,
+    views=_views,
+    after=lambda conn, _rows, options, cache: open_pools_after(conn, cache, options),
+)
+
+
+def create(
+    db: Database, requester_id: int, body: Any, options: batch.CreateOptions, *, fee_rate: Any
 ) -> tuple[int, Any]:
-    row = conn.execute(sa.select(operations.operations).where(operations.operations.c.id == op_id)).one()
-    if row.requester_id != requester_id or row.type != "TASK.BATCH_CREATE" or options.async_mode:
-        raise Conflict(f"Operation {op_id} already exists", code="OPERATION_ALREADY_EXISTS")
-    log = conn.execute(
-        sa.select(operation_log).where(operation_log.c.operation_id == op_id).order_by(operation_log.c.id)
-    ).all()
-    created: dict[str, Any] = {}
-    errors: dict[str, Any] = {}
-    for i, item in enumerate(log):
-        if item.type == "TASK_CREATE":
-            idx = str(item.input.get("__item_idx", i))
-            task = conn.execute(sa.select(tasks).where(tasks.c.id == parse_id(item.output["task_id"]))).one()
-            created[idx] = view(task)
-        elif item.type == "TASK_VALIDATE":
-            errors[str(item.input.get("__item_idx", i))] = item.output
-    return _respond(_Result(operations.view(row), created, errors), options, single)
+    """Create one task or many (see services/batch.py for the contract)."""
+    return batch.create(db, requester_id, body, options, KIND, context={"fee_rate": fee_rate})
 
 
 def load(conn: Connection, requester_id: int, task_id: str) -> Any:

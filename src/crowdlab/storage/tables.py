@@ -291,3 +291,49 @@ user_skills = sa.Table(
     _created(),
     sa.Index(None, "worker_id", "skill_id"),
 )
+
+user_bonuses = sa.Table(
+    "user_bonuses",
+    metadata,
+    _pk(),
+    sa.Column("requester_id", Key, sa.ForeignKey("requesters.id"), nullable=False, index=True),
+    sa.Column("worker_id", Key, sa.ForeignKey("workers.id"), nullable=False, index=True),
+    sa.Column("assignment_id", Key, sa.ForeignKey("assignments.id")),
+    sa.Column("amount_micro", sa.BigInteger, nullable=False),
+    sa.Column("fee_micro", sa.BigInteger, nullable=False),
+    sa.Column("doc", JSONDoc, nullable=False),
+    _created(),
+)
+
+webhook_subscriptions = sa.Table(
+    "webhook_subscriptions",
+    metadata,
+    _pk(),
+    sa.Column("requester_id", Key, sa.ForeignKey("requesters.id"), nullable=False),
+    sa.Column("pool_id", Key, sa.ForeignKey("pools.id"), nullable=False),
+    sa.Column("event_type", sa.String(40), nullable=False),
+    sa.Column("webhook_url", sa.Text, nullable=False),
+    # The shared secret signs deliveries (HMAC); it is needed in clear to sign, so it is kept, never shown.
+    sa.Column("secret_key", sa.String(200)),
+    _created(),
+    sa.UniqueConstraint("pool_id", "event_type", "webhook_url"),
+)
+
+# The outbox: events written in the same transaction as the change they describe, delivered later by
+# the jobs runner (at least once, with retries), so a crash can neither lose nor invent an event.
+webhook_deliveries = sa.Table(
+    "webhook_deliveries",
+    metadata,
+    _pk(),
+    sa.Column("subscription_id", Key, sa.ForeignKey("webhook_subscriptions.id"), nullable=False),
+    sa.Column("event_type", sa.String(40), nullable=False),
+    sa.Column("payload", JSONDoc, nullable=False),
+    sa.Column("status", sa.String(12), nullable=False),  # PENDING, DELIVERED, FAILED
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("next_attempt", sa.DateTime, nullable=False),
+    sa.Column("last_error", sa.Text),
+    sa.Column("last_status_code", sa.Integer),
+    sa.Column("delivered", sa.DateTime),
+    _created(),
+    sa.Index(None, "status", "next_attempt"),
+)

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: a325f6a4ba7f
+Revision ID: 87dc4230aff7
 Revises: 
-Create Date: 2026-11-24 10:51:22.279116
+Create Date: 2026-11-24 11:10:19.793113
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB
 
 import crowdlab.storage.tables
 from sqlalchemy.dialects import postgresql
-revision = 'a325f6a4ba7f'
+revision = '87dc4230aff7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -214,6 +214,19 @@ def upgrade() -> None:
     with op.batch_alter_table('task_suites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_task_suites_pool_id_mixed_available_issuing_order_id'), ['pool_id', 'mixed', 'available', 'issuing_order', 'id'], unique=False)
 
+    op.create_table('webhook_subscriptions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('webhook_url', sa.Text(), nullable=False),
+    sa.Column('secret_key', sa.String(length=200), nullable=True),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['pool_id'], ['pools.id'], name=op.f('fk_webhook_subscriptions_pool_id_pools')),
+    sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_webhook_subscriptions_requester_id_requesters')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_subscriptions')),
+    sa.UniqueConstraint('pool_id', 'event_type', 'webhook_url', name=op.f('uq_webhook_subscriptions_pool_id_event_type_webhook_url'))
+    )
     op.create_table('assignments',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -270,6 +283,24 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_tasks_pool_id_kind_available_id'), ['pool_id', 'kind', 'available', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_tasks_suite_id'), ['suite_id'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('subscription_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('event_type', sa.String(length=40), nullable=False),
+    sa.Column('payload', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('next_attempt', sa.DateTime(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('delivered', sa.DateTime(), nullable=True),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['subscription_id'], ['webhook_subscriptions.id'], name=op.f('fk_webhook_deliveries_subscription_id_webhook_subscriptions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_status_next_attempt'), ['status', 'next_attempt'], unique=False)
+
     op.create_table('assignment_tasks',
     sa.Column('assignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -287,15 +318,42 @@ def upgrade() -> None:
     with op.batch_alter_table('assignment_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assignment_tasks_worker_id_pool_id'), ['worker_id', 'pool_id'], unique=False)
 
+    op.create_table('user_bonuses',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('worker_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('assignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('amount_micro', sa.BigInteger(), nullable=False),
+    sa.Column('fee_micro', sa.BigInteger(), nullable=False),
+    sa.Column('doc', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_user_bonuses_assignment_id_assignments')),
+    sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_user_bonuses_requester_id_requesters')),
+    sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_user_bonuses_worker_id_workers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_bonuses'))
+    )
+    with op.batch_alter_table('user_bonuses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_bonuses_requester_id'), ['requester_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_user_bonuses_worker_id'), ['worker_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('user_bonuses', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_bonuses_worker_id'))
+        batch_op.drop_index(batch_op.f('ix_user_bonuses_requester_id'))
+
+    op.drop_table('user_bonuses')
     with op.batch_alter_table('assignment_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignment_tasks_worker_id_pool_id'))
 
     op.drop_table('assignment_tasks')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_status_next_attempt'))
+
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tasks_suite_id'))
         batch_op.drop_index(batch_op.f('ix_tasks_pool_id_kind_available_id'))
@@ -308,6 +366,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_assignments_pool_id_status_id'))
 
     op.drop_table('assignments')
+    op.drop_table('webhook_subscriptions')
     with op.batch_alter_table('task_suites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_suites_pool_id_mixed_available_issuing_order_id'))
 
