@@ -173,3 +173,14 @@ def test_rejected_work_accepted_later_is_paid_once(client: Any, requester: Reque
     again = requester.call("PATCH", path, json={"status": "ACCEPTED"})
     assert again.status_code == 409 and again.json()["code"] == "INAPPROPRIATE_STATUS"
     assert worker.call("GET", "/api/worker/assignments").json()["earned"] == 0.05
+
+
+def test_pool_that_the_balance_cannot_finish_is_not_opened(client: Any, db: Any) -> None:
+    poor = Requester(client, db, "poor", balance="0.30")
+    pool_id, _ = setup_pool(poor, n_tasks=10, open_pool=False)  # 10 tasks x 3 / 2 per suite = 15 suites
+    budget = poor.call("GET", f"/api/v1/pools/{pool_id}/budget").json()
+    assert budget["task_suites"] == 15 and budget["total"] == 0.9 and budget["covered"] is False
+    refused = poor.call("POST", f"/api/v1/pools/{pool_id}/open")
+    assert refused.status_code == 409 and refused.json()["code"] == "NOT_ENOUGH_BALANCE"
+    assert "0.9" in refused.json()["message"]
+    assert poor.call("GET", f"/api/v1/pools/{pool_id}").json()["status"] == "CLOSED"

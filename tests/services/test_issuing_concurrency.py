@@ -85,14 +85,26 @@ def test_fifty_concurrent_workers_keep_every_invariant(any_db: Database) -> None
 
 @pytest.mark.slow
 def test_budget_runs_out_without_overspending(any_db: Database) -> None:
-    # 0.05 reward + 0.01 fee = 0.06 per suite; 0.30 pays exactly five suites
-    requester_id, pool_id = make_pool(any_db, n_tasks=60, overlap=2, balance=300_000)
-    crowd(any_db, pool_id, n_workers=20, seed=2)
+    # Each pool alone is affordable (16 suites x 0.06 = 0.96), so both open; together they are not,
+    # and the crowd drains the balance without ever overspending it.
+    requester_id, first = make_pool(any_db, n_tasks=16, overlap=2, balance=1_000_000, per_suite=2)
+    project = pools.get(any_db, requester_id, first)["project_id"]
+    body = pool_body(
+        project,
+        defaults={"default_overlap_for_new_tasks": 2},
+        mixer_config={"real_tasks_count": 2, "golden_tasks_count": 0, "training_tasks_count": 0},
+    )
+    second = pools.create(any_db, requester_id, body)["id"]
+    items = [{"pool_id": second, "input_values": {"image": f"https://e.com/b{i}.png"}} for i in range(16)]
+    tasks.create(any_db, requester_id, items, tasks.CreateOptions(allow_defaults=True), fee_rate=ENGINE.fee_rate)
+    pools.open_pool(any_db, requester_id, second, ENGINE.fee_rate)
+    crowd(any_db, first, n_workers=10, seed=2)
+    crowd(any_db, second, n_workers=10, seed=3)
     assert violations(any_db) == []
-    pool = pools.get(any_db, requester_id, pool_id)
-    assert pool["status"] == "CLOSED" and pool["last_close_reason"] == "NOT_ENOUGH_BALANCE"
+    closed = pools.get(any_db, requester_id, second)
+    assert closed["status"] == "CLOSED" and closed["last_close_reason"] == "NOT_ENOUGH_BALANCE"
     with any_db.read() as conn:
         from crowdlab.storage.tables import requesters
 
         balance = conn.execute(requesters.select().where(requesters.c.id == requester_id)).one().balance_micro
-    assert balance == 0
+    assert 0 <= balance < 60_000  # less than one more suite is left

@@ -69,6 +69,12 @@ def get_pool(pool_id: str, request: Request, me: Requester = Me) -> dict[str, An
     return pools.get(request.app.state.db, me.id, pool_id)
 
 
+@router.get("/pools/{pool_id}/budget")
+def pool_budget(pool_id: str, request: Request, me: Requester = Me) -> dict[str, Any]:
+    """crowdlab extension: what finishing the pool will cost, and whether the balance covers it."""
+    return pools.get_budget(request.app.state.db, me.id, pool_id, request.app.state.settings.fee_rate)
+
+
 @router.put("/pools/{pool_id}")
 def update_pool(pool_id: str, request: Request, body: Any = Body(None), me: Requester = Me) -> dict[str, Any]:
     return pools.update(request.app.state.db, me.id, pool_id, body)

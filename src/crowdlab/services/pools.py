@@ -10,8 +10,8 @@ from sqlalchemy.engine import Connection
 from crowdlab.domain.clock import format_dt, parse_dt, utcnow
 from crowdlab.domain.errors import Conflict, NotFound, ValidationFailed, field_error
 from crowdlab.domain.ids import format_id, parse_id
-from crowdlab.domain.money import fee_for, to_micro
-from crowdlab.domain.pool_config import clean_pool, clean_training
+from crowdlab.domain.money import as_json_number, fee_for, from_micro, to_micro
+from crowdlab.domain.pool_config import clean_pool, clean_training, mixer_of
 from crowdlab.services import events, operations, projects, search
 from crowdlab.storage.db import Database, inserted_id
 from crowdlab.storage.tables import assignments, pools, requesters, task_suites, tasks
@@ -161,6 +161,45 @@ def cost_of_one(conn: Connection, pool_row: Any, fee_rate: Any) -> int:
     return int(pool_row.reward_micro + fee_for(pool_row.reward_micro, fee_rate))
 
 
+def budget(conn: Connection, pool_row: Any, fee_rate: Any) -> dict[str, Any]:
+    """What finishing the pool will cost: the answers still needed, in suites, times reward + fee.
+
+    answers needed = sum over finite-overlap real tasks of (overlap - submitted/accepted answers);
+    suites = answers needed / real tasks per suite (rounded up).
+    """
+    needed = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(tasks.c.overlap - tasks.c.done_count), 0)).where(
+            tasks.c.pool_id == pool_row.id,
+            tasks.c.kind == "general",
+            tasks.c.infinite_overlap.is_(False),
+            tasks.c.done_count < tasks.c.overlap,
+        )
+    ).scalar_one()
+    per_suite = max(1, mixer_of(pool_row.type, pool_row.doc).get("real_tasks_count") or 1)
+    suites = -(-int(needed) // per_suite)
+    fee = fee_for(pool_row.reward_micro, fee_rate)
+    return {
+        "answers_needed": int(needed),
+        "task_suites": suites,
+        "reward_per_assignment": as_json_number(pool_row.reward_micro),
+        "fee_per_assignment": as_json_number(fee),
+        "total": as_json_number(suites * (pool_row.reward_micro + fee)),
+        "total_micro": suites * (pool_row.reward_micro + fee),
+    }
+
+
+def get_budget(db: Database, requester_id: int, pool_id: str, fee_rate: Any) -> dict[str, Any]:
+    """The budget estimate of a pool next to the requester's free balance."""
+    with db.read() as conn:
+        row = load(conn, requester_id, pool_id)
+        estimate = budget(conn, row, fee_rate)
+        free = conn.execute(
+            sa.select(requesters.c.balance_micro - requesters.c.reserved_micro).where(requesters.c.id == requester_id)
+        ).scalar_one()
+    estimate.pop("total_micro")
+    return {**estimate, "free_balance": as_json_number(int(free)), "covered": as_json_number(int(free)) >= estimate["total"]}
+
+
 def open_pool(
     db: Database, requester_id: int, pool_id: str, fee_rate: Any, *, pool_type: str = "REGULAR"
 ) -> dict[str, Any] | None:
@@ -193,9 +232,11 @@ def ensure_openable(conn: Connection, row: Any, fee_rate: Any) -> None:
             requesters.c.id == row.requester_id
         )
     ).one()
-    if balance - reserved < cost_of_one(conn, row, fee_rate):
+    needed = max(cost_of_one(conn, row, fee_rate), budget(conn, row, fee_rate)["total_micro"])
+    if balance - reserved < needed:
         raise Conflict(
-            "Not enough money on the balance to pay for even one task suite of this pool; top up first",
+            f"Not enough money: finishing this pool costs {from_micro(needed)} USD and the free balance is "
+            f"{from_micro(balance - reserved)} USD; top up first",
             code="NOT_ENOUGH_BALANCE",
         )
 
