@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from crowdlab.api import errors, exports, v1, v1_people, v1_tasks, worker
+from crowdlab.api import errors, files, v1, v1_people, v1_tasks, worker
 from crowdlab.jobs.sweeper import Sweeper
 from crowdlab.settings import Settings
 from crowdlab.storage.db import Database
@@ -45,6 +45,6 @@ def create_app(
     app.include_router(v1_tasks.router)
     app.include_router(v1_people.router)
     app.include_router(v1.staging)
-    app.include_router(exports.router)
+    app.include_router(files.router)
     app.include_router(worker.router)
     return app

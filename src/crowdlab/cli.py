@@ -6,6 +6,7 @@ import os
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -159,6 +160,76 @@ def simulate(
         f"{report.workers} workers submitted {report.suites} suites ({report.answers} answers); "
         f"{report.blocked_workers} were blocked by quality control; {report.errors} errors."
     )
+
+
+def _api(url: str, token: str) -> Any:
+    import httpx
+
+    return httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"OAuth {token}"}, timeout=600)
+
+
+def _fail(response: Any) -> None:
+    if response.status_code >= 400:
+        try:
+            body = response.json()
+            console.print(f"[red]error {body.get('code')}:[/red] {body.get('message')}")
+            failures = ((body.get("payload") or {}).get("file") or {}).get("failures") or []
+            for failure in failures[:20]:
+                console.print(f"  line {failure.get('line')}: {failure.get('message')}")
+        except ValueError:
+            console.print(f"[red]error:[/red] HTTP {response.status_code}")
+        raise typer.Exit(2)
+
+
+@app.command()
+def upload(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="TSV, XLSX or JSON task file"),
+    pool: str = typer.Option(..., help="Pool id"),
+    url: str = typer.Option("http://127.0.0.1:8000", envvar="CROWDLAB_URL"),
+    token: str = typer.Option(..., envvar="CROWDLAB_TOKEN", help="Requester API token"),
+    skip_invalid: bool = typer.Option(
+        True, help="Create the valid rows (else refuse the file on any bad row)"
+    ),
+) -> None:
+    """Upload a task file into a pool; prints the processing summary."""
+    with _api(url, token) as api, file.open("rb") as data:
+        response = api.post(
+            f"/api/v1/pools/{pool}/task-files",
+            params={"skip_invalid_items": str(skip_invalid).lower()},
+            files={"file": (file.name, data)},
+        )
+    _fail(response)
+    report = response.json()
+    console.print(f"{report['created']} tasks created, {report['failed']} rows failed")
+    for failure in report["failures"][:20]:
+        console.print(f"  line {failure['line']}: {failure.get('message')}")
+
+
+@app.command()
+def export(
+    pool: str = typer.Option(..., help="Pool id"),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to write the file"),
+    file_format: str = typer.Option("tsv", "--format", help="tsv, xlsx or json"),
+    status: str = typer.Option(
+        "APPROVED", help="Comma-separated statuses (APPROVED, SUBMITTED, REJECTED, ...)"
+    ),
+    url: str = typer.Option("http://127.0.0.1:8000", envvar="CROWDLAB_URL"),
+    token: str = typer.Option(..., envvar="CROWDLAB_TOKEN", help="Requester API token"),
+) -> None:
+    """Download a pool's answers (one row per task per assignment)."""
+    with (
+        _api(url, token) as api,
+        api.stream(
+            "GET", f"/api/new/requester/pools/{pool}/assignments.{file_format}", params={"status": status}
+        ) as response,
+    ):
+        if response.status_code >= 400:
+            response.read()
+            _fail(response)
+        with out.open("wb") as target:
+            for chunk in response.iter_bytes():
+                target.write(chunk)
+    console.print(f"written {out}")
 
 
 @app.command()

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from crowdlab.domain.clock import parse_dt
 from crowdlab.domain.errors import field_error
 from crowdlab.domain.ids import format_id
 from crowdlab.domain.money import as_json_number
@@ -33,6 +34,17 @@ def parse_statuses(text: str | None) -> list[str]:
             raise field_error("status", "UNKNOWN_ENUM_VALUE", f"Unknown status {part!r}")
         out.append(FROM_TSV_STATUS[part])
     return out
+
+
+def time_param(params: Any, name: str) -> datetime | None:
+    """An optional date-time query parameter (startTimeFrom / startTimeTo)."""
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        return parse_dt(value)
+    except ValueError as exc:
+        raise field_error(name, "INVALID_DATE_TIME_SYNTAX", str(exc)) from None
 
 
 def pool_specs(db: Database, requester_id: int, pool_id: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
