@@ -5,9 +5,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
-from crowdlab.api import errors, files, v1, v1_people, v1_tasks, worker
+from crowdlab.api import (
+    errors,
+    files,
+    messages,
+    v1,
+    v1_people,
+    v1_tasks,
+    webhooks,
+    worker,
+)
 from crowdlab.jobs.sweeper import Sweeper
 from crowdlab.settings import Settings
 from crowdlab.storage.db import Database
@@ -25,6 +35,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if settings.threads:  # size of the request-handler thread pool (anyio's default is 40)
+            anyio.to_thread.current_default_thread_limiter().total_tokens = settings.threads
         sweeper = Sweeper(database, settings.sweep_interval) if run_jobs else None
         if sweeper:
             sweeper.start()
@@ -46,5 +58,8 @@ def create_app(
     app.include_router(v1_people.router)
     app.include_router(v1.staging)
     app.include_router(files.router)
+    app.include_router(webhooks.router)
     app.include_router(worker.router)
+    app.include_router(messages.router)
+    app.include_router(messages.worker_router)
     return app

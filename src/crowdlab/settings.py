@@ -23,3 +23,5 @@ class Settings:
         default_factory=lambda: float(os.environ.get("CROWDLAB_SWEEP_INTERVAL", "1.0"))
     )
     worker_session_days: int = 30
+    # Request-handler threads; 0 keeps the server default.
+    threads: int = field(default_factory=lambda: int(os.environ.get("CROWDLAB_THREADS", "0")))

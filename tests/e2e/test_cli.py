@@ -38,7 +38,10 @@ def test_requester_create_topup_upload_export(tmp_path: Path) -> None:
     assert topped.returncode == 0 and topped.stdout.strip() == "15.5"
     assert crowdlab("requester", "topup", "acme", "-1", "--db", db).returncode == 2
 
-    with EmbeddedServer(db) as server, httpx.Client(base_url=server.url, headers={"Authorization": f"OAuth {token}"}) as api:
+    with (
+        EmbeddedServer(db) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": f"OAuth {token}"}) as api,
+    ):
         project = api.post("/api/v1/projects", json=CAT_DOG_PROJECT).json()
         pool = api.post("/api/v1/pools", json=pool_body(project["id"])).json()
         tasks = tmp_path / "tasks.tsv"
@@ -50,6 +53,8 @@ def test_requester_create_topup_upload_export(tmp_path: Path) -> None:
         assert uploaded.returncode == 0, uploaded.stderr
         assert "2 tasks created, 1 rows failed" in uploaded.stderr
         out = tmp_path / "answers.tsv"
-        exported = crowdlab("export", "--pool", pool["id"], "-o", str(out), "--status", "APPROVED,SUBMITTED", env=env)
+        exported = crowdlab(
+            "export", "--pool", pool["id"], "-o", str(out), "--status", "APPROVED,SUBMITTED", env=env
+        )
         assert exported.returncode == 0, exported.stderr
         assert out.read_text().startswith("INPUT:image\tOUTPUT:result")

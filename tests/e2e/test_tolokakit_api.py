@@ -27,7 +27,6 @@ from toloka.client import (  # noqa: E402
     Training,
 )
 from toloka.client.exceptions import (  # noqa: E402
-    ConflictStateApiError,
     DoesNotExistApiError,
     IncorrectActionsApiError,
     ValidationApiError,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
@@ -47,10 +48,17 @@ def crowd(db: Database, pool_id: str, n_workers: int, seed: int) -> dict[str, in
     def work(index: int) -> None:
         rng = random.Random(seed * 1000 + index)
         worker, _ = accounts.sign_up_worker(db, f"w{seed}-{index}", "pass-word-1", {"languages": ["EN"]})
+        idle = 0
         while True:
             try:
                 assignment = issuing.take(db, ENGINE, worker, pool_id)
+                idle = 0
             except CrowdlabError as exc:
+                if exc.code == "POOL_ASSIGNMENTS_EXHAUSTED" and idle < 20:
+                    # what is left may be held by others and come back when they skip: look again soon
+                    idle += 1
+                    time.sleep(0.02)
+                    continue
                 if exc.code in ("POOL_ASSIGNMENTS_EXHAUSTED", "ACCESS_DENIED", "NOT_ENOUGH_BALANCE"):
                     return
                 with lock:
@@ -78,7 +86,7 @@ def test_fifty_concurrent_workers_keep_every_invariant(any_db: Database) -> None
     counts = crowd(any_db, pool_id, n_workers=50, seed=1)
     assert counts["unexpected"] == 0
     assert violations(any_db) == []
-    assert counts["submitted"] >= 120 * 3 // 3  # every task got its overlap, in suites of 3
+    assert counts["submitted"] >= 120  # 360 answers in suites of at most 3
     with any_db.read() as conn:
         assert issuing.is_complete(conn, int(pool_id))
 
@@ -96,7 +104,9 @@ def test_budget_runs_out_without_overspending(any_db: Database) -> None:
     )
     second = pools.create(any_db, requester_id, body)["id"]
     items = [{"pool_id": second, "input_values": {"image": f"https://e.com/b{i}.png"}} for i in range(16)]
-    tasks.create(any_db, requester_id, items, tasks.CreateOptions(allow_defaults=True), fee_rate=ENGINE.fee_rate)
+    tasks.create(
+        any_db, requester_id, items, tasks.CreateOptions(allow_defaults=True), fee_rate=ENGINE.fee_rate
+    )
     pools.open_pool(any_db, requester_id, second, ENGINE.fee_rate)
     crowd(any_db, first, n_workers=10, seed=2)
     crowd(any_db, second, n_workers=10, seed=3)

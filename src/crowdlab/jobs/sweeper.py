@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from crowdlab.domain.clock import utcnow
+from crowdlab.jobs.webhooks import WebhookDispatcher
 from crowdlab.services import issuing
 from crowdlab.services import pools as pool_service
 from crowdlab.storage.db import Database
@@ -63,11 +64,13 @@ def sweep_once(db: Database) -> dict[str, int]:
 
 
 class Sweeper:
-    """A background thread running ``sweep_once`` every ``interval`` seconds until stopped."""
+    """A background thread running ``sweep_once`` every ``interval`` seconds until stopped, and
+    starting due webhook deliveries on each pass (they run on their own threads, never blocking it)."""
 
     def __init__(self, db: Database, interval: float = 1.0):
         self.db = db
         self.interval = interval
+        self.webhooks = WebhookDispatcher(db)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="crowdlab-sweeper", daemon=True)
 
@@ -77,6 +80,7 @@ class Sweeper:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        self.webhooks.close()
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -84,3 +88,7 @@ class Sweeper:
                 sweep_once(self.db)
             except Exception:  # keep sweeping: one bad pass must not stop the jobs
                 log.exception("sweep failed")
+            try:
+                self.webhooks.dispatch()
+            except Exception:
+                log.exception("webhook dispatch failed")

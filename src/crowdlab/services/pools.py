@@ -194,10 +194,16 @@ def get_budget(db: Database, requester_id: int, pool_id: str, fee_rate: Any) -> 
         row = load(conn, requester_id, pool_id)
         estimate = budget(conn, row, fee_rate)
         free = conn.execute(
-            sa.select(requesters.c.balance_micro - requesters.c.reserved_micro).where(requesters.c.id == requester_id)
+            sa.select(requesters.c.balance_micro - requesters.c.reserved_micro).where(
+                requesters.c.id == requester_id
+            )
         ).scalar_one()
     estimate.pop("total_micro")
-    return {**estimate, "free_balance": as_json_number(int(free)), "covered": as_json_number(int(free)) >= estimate["total"]}
+    return {
+        **estimate,
+        "free_balance": as_json_number(int(free)),
+        "covered": as_json_number(int(free)) >= estimate["total"],
+    }
 
 
 def open_pool(

@@ -337,3 +337,5 @@ webhook_deliveries = sa.Table(
     _created(),
     sa.Index(None, "status", "next_attempt"),
 )
+
+from crowdlab.storage import tables_messages  # noqa: E402,F401

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 87dc4230aff7
+Revision ID: 6816482bc338
 Revises: 
-Create Date: 2026-11-24 11:10:19.793113
+Create Date: 2026-11-24 11:32:26.303717
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB
 
 import crowdlab.storage.tables
 from sqlalchemy.dialects import postgresql
-revision = '87dc4230aff7'
+revision = '6816482bc338'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -73,6 +73,24 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_tokens_requester_id'), ['requester_id'], unique=False)
+
+    op.create_table('message_threads',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('parent_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('topic', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('answerable', sa.Boolean(), nullable=False),
+    sa.Column('started_by', sa.String(length=10), nullable=False),
+    sa.Column('compose_details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('meta', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['parent_id'], ['message_threads.id'], name=op.f('fk_message_threads_parent_id_message_threads')),
+    sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_message_threads_requester_id_requesters')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_threads'))
+    )
+    with op.batch_alter_table('message_threads', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_threads_parent_id'), ['parent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_threads_requester_id_id'), ['requester_id', 'id'], unique=False)
 
     op.create_table('operations',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -146,6 +164,33 @@ def upgrade() -> None:
     with op.batch_alter_table('worker_sessions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_worker_sessions_worker_id'), ['worker_id'], unique=False)
 
+    op.create_table('message_members',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('thread_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('role', sa.String(length=10), nullable=False),
+    sa.Column('party_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('read_upto', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), server_default='0', nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['thread_id'], ['message_threads.id'], name=op.f('fk_message_members_thread_id_message_threads')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_members')),
+    sa.UniqueConstraint('thread_id', 'role', 'party_id', name=op.f('uq_message_members_thread_id_role_party_id'))
+    )
+    with op.batch_alter_table('message_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_members_role_party_id_thread_id'), ['role', 'party_id', 'thread_id'], unique=False)
+
+    op.create_table('messages',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('thread_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('sender_role', sa.String(length=10), nullable=False),
+    sa.Column('sender_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('text', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['thread_id'], ['message_threads.id'], name=op.f('fk_messages_thread_id_message_threads')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_messages_thread_id_id'), ['thread_id', 'id'], unique=False)
+
     op.create_table('operation_log',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('operation_id', sa.String(length=64), nullable=False),
@@ -196,6 +241,12 @@ def upgrade() -> None:
     with op.batch_alter_table('user_skills', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_skills_worker_id_skill_id'), ['worker_id', 'skill_id'], unique=False)
 
+    op.create_table('message_folders',
+    sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('folder', sa.String(length=30), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['message_members.id'], name=op.f('fk_message_folders_member_id_message_members')),
+    sa.PrimaryKeyConstraint('member_id', 'folder', name=op.f('pk_message_folders'))
+    )
     op.create_table('task_suites',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -301,6 +352,31 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_deliveries_status_next_attempt'), ['status', 'next_attempt'], unique=False)
 
+    op.create_table('appeals',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('assignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('worker_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('thread_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('outcome', sa.String(length=20), nullable=True),
+    sa.Column('comment', sa.Text(), nullable=True),
+    sa.Column('resolved', sa.DateTime(), nullable=True),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_appeals_assignment_id_assignments')),
+    sa.ForeignKeyConstraint(['pool_id'], ['pools.id'], name=op.f('fk_appeals_pool_id_pools')),
+    sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_appeals_requester_id_requesters')),
+    sa.ForeignKeyConstraint(['thread_id'], ['message_threads.id'], name=op.f('fk_appeals_thread_id_message_threads')),
+    sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_appeals_worker_id_workers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_appeals')),
+    sa.UniqueConstraint('assignment_id', name=op.f('uq_appeals_assignment_id'))
+    )
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_appeals_requester_id_pool_id_id'), ['requester_id', 'pool_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_appeals_requester_id_status_id'), ['requester_id', 'status', 'id'], unique=False)
+
     op.create_table('assignment_tasks',
     sa.Column('assignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -317,6 +393,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('assignment_tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assignment_tasks_worker_id_pool_id'), ['worker_id', 'pool_id'], unique=False)
+
+    op.create_table('attachments',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('worker_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('assignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('media_type', sa.String(length=255), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_attachments_assignment_id_assignments')),
+    sa.ForeignKeyConstraint(['pool_id'], ['pools.id'], name=op.f('fk_attachments_pool_id_pools')),
+    sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_attachments_requester_id_requesters')),
+    sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_attachments_worker_id_workers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments'))
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_assignment_id'), ['assignment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_requester_id_pool_id_id'), ['requester_id', 'pool_id', 'id'], unique=False)
 
     op.create_table('user_bonuses',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -336,20 +433,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_bonuses_requester_id'), ['requester_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_user_bonuses_worker_id'), ['worker_id'], unique=False)
 
+    op.create_table('attachment_contents',
+    sa.Column('attachment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['attachment_id'], ['attachments.id'], name=op.f('fk_attachment_contents_attachment_id_attachments')),
+    sa.PrimaryKeyConstraint('attachment_id', name=op.f('pk_attachment_contents'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('attachment_contents')
     with op.batch_alter_table('user_bonuses', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_bonuses_worker_id'))
         batch_op.drop_index(batch_op.f('ix_user_bonuses_requester_id'))
 
     op.drop_table('user_bonuses')
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_requester_id_pool_id_id'))
+        batch_op.drop_index(batch_op.f('ix_attachments_assignment_id'))
+
+    op.drop_table('attachments')
     with op.batch_alter_table('assignment_tasks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assignment_tasks_worker_id_pool_id'))
 
     op.drop_table('assignment_tasks')
+    with op.batch_alter_table('appeals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_appeals_requester_id_status_id'))
+        batch_op.drop_index(batch_op.f('ix_appeals_requester_id_pool_id_id'))
+
+    op.drop_table('appeals')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_status_next_attempt'))
 
@@ -371,6 +485,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_task_suites_pool_id_mixed_available_issuing_order_id'))
 
     op.drop_table('task_suites')
+    op.drop_table('message_folders')
     with op.batch_alter_table('user_skills', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_skills_worker_id_skill_id'))
 
@@ -385,6 +500,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_operation_log_operation_id'))
 
     op.drop_table('operation_log')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_messages_thread_id_id'))
+
+    op.drop_table('messages')
+    with op.batch_alter_table('message_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_members_role_party_id_thread_id'))
+
+    op.drop_table('message_members')
     with op.batch_alter_table('worker_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_worker_sessions_worker_id'))
 
@@ -405,6 +528,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_operations_requester_id'))
 
     op.drop_table('operations')
+    with op.batch_alter_table('message_threads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_threads_requester_id_id'))
+        batch_op.drop_index(batch_op.f('ix_message_threads_parent_id'))
+
+    op.drop_table('message_threads')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_tokens_requester_id'))
 
