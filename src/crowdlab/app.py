@@ -9,6 +9,7 @@ import anyio.to_thread
 from fastapi import FastAPI
 
 from crowdlab.api import (
+    aggregation,
     errors,
     files,
     messages,
@@ -58,6 +59,7 @@ def create_app(
     app.include_router(v1_people.router)
     app.include_router(v1.staging)
     app.include_router(files.router)
+    app.include_router(aggregation.router)
     app.include_router(webhooks.router)
     app.include_router(worker.router)
     app.include_router(messages.router)

@@ -56,7 +56,7 @@ def test_pool_closes_at_will_expire(db: Database) -> None:
 
 
 def test_unreviewed_work_is_accepted_after_the_review_period(db: Database) -> None:
-    requester_id, pool_id, worker = _pool(db, auto_accept_solutions=False, auto_accept_period_day=2)
+    _, pool_id, worker = _pool(db, auto_accept_solutions=False, auto_accept_period_day=2)
     held = issuing.take(db, ENGINE, worker, pool_id)
     body = {"solutions": [{"output_values": {"result": "cat"}} for _ in held["tasks"]]}
     issuing.submit(db, ENGINE, worker, held["id"], body)

@@ -14,6 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from crowdlab.domain.clock import utcnow
+from crowdlab.jobs.operations import resume_operations
 from crowdlab.jobs.webhooks import WebhookDispatcher
 from crowdlab.services import issuing
 from crowdlab.services import pools as pool_service
@@ -26,6 +27,7 @@ log = logging.getLogger("crowdlab.jobs")
 def sweep_once(db: Database) -> dict[str, int]:
     """One pass of every periodic job; returns how many items each touched."""
     counts = {"expired": 0, "pools_expired": 0, "pools_completed": 0, "auto_accepted": 0}
+    counts["operations_resumed"] = resume_operations(db)
     with db.write() as conn:
         counts["expired"] = issuing.expire_overdue(conn)
     now = utcnow()

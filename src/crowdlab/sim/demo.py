@@ -8,6 +8,8 @@ for the pool to close, aggregates the answers and writes the results.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import tempfile
 import time
@@ -23,7 +25,7 @@ from crowdlab.sim.runner import run_with_progress
 from crowdlab.sim.server import EmbeddedServer
 
 SAMPLES = Path(__file__).parent / "data" / "cats_dogs.tsv"
-CONTROL_TASKS = 24
+CONTROL_TASKS = 40
 OVERLAP = 3
 
 VIEW = {
@@ -95,7 +97,7 @@ def pool_body(project_id: str) -> dict[str, Any]:
         "reward_per_assignment": 0.05,
         "assignment_max_duration_seconds": 600,
         "defaults": {"default_overlap_for_new_tasks": OVERLAP, "default_overlap_for_new_task_suites": 0},
-        "mixer_config": {"real_tasks_count": 9, "golden_tasks_count": 1, "training_tasks_count": 0},
+        "mixer_config": {"real_tasks_count": 8, "golden_tasks_count": 2, "training_tasks_count": 0},
         "filter": {
             "and": [{"or": [{"category": "profile", "key": "languages", "operator": "IN", "value": "EN"}]}]
         },
@@ -106,8 +108,8 @@ def pool_body(project_id: str) -> dict[str, Any]:
                     "rules": [
                         {
                             "conditions": [
-                                {"key": "total_answers_count", "operator": "GTE", "value": 3},
-                                {"key": "correct_answers_rate", "operator": "LT", "value": 60},
+                                {"key": "total_answers_count", "operator": "GTE", "value": 4},
+                                {"key": "correct_answers_rate", "operator": "LT", "value": 50},
                             ],
                             "action": {
                                 "type": "RESTRICTION_V2",
@@ -131,13 +133,6 @@ def _sample_rows(base_url: str) -> list[tuple[str, str]]:
         name, label = line.split("\t")
         rows.append((f"{base_url}/static/samples/{name}", label))
     return rows
-
-
-def _majority(answers: list[tuple[str, str, str]]) -> dict[str, tuple[str, float]]:
-    """Majority vote over (task, worker, label) with its confidence (share of votes)."""
-    from crowdlab.aggregation import majority_vote_labels
-
-    return majority_vote_labels(answers)
 
 
 def run_demo(
@@ -191,24 +186,15 @@ def run_demo(
         )
         report = run_with_progress(config, console, total=None)
         pool_state = _wait_closed(api, pool["id"])
-        tsv = api.get(
-            f"/api/new/requester/pools/{pool['id']}/assignments.tsv",
-            params={
-                "status": "APPROVED",
-                "field": "ASSIGNMENT:assignment_id,ASSIGNMENT:worker_id,ASSIGNMENT:status",
-            },
-        )
+        tsv = api.get(f"/api/new/requester/pools/{pool['id']}/assignments.tsv", params={"status": "APPROVED"})
         tsv.raise_for_status()
         (out / "assignments.tsv").write_text(tsv.text, encoding="utf-8")
-        answers = _answers_from_tsv(tsv.text)
-        results = _majority(answers)
-        truth = {u: label for u, label in real}
-        scored = [t for t in results if t in truth]
-        correct = sum(1 for t in scored if results[t][0] == truth[t])
-        with (out / "results.tsv").open("w", encoding="utf-8") as f:
-            f.write("INPUT:image\tOUTPUT:result\tCONFIDENCE:result\n")
-            for task_url, (label, confidence) in sorted(results.items()):
-                f.write(f"{task_url}\t{label}\t{confidence:.4f}\n")
+        results = _aggregate(api, pool["id"])
+        (out / "results.tsv").write_text(results, encoding="utf-8")
+        truth = dict(real)
+        predicted = _labels(results)
+        scored = [u for u in predicted if u in truth]
+        correct = sum(1 for u in scored if predicted[u] == truth[u])
         requester = api.get("/api/v1/requester").json()
         analytics = api.post(
             "/api/staging/analytics-2",
@@ -251,19 +237,21 @@ def _wait_closed(api: httpx.Client, pool_id: str, timeout: float = 120) -> dict[
         time.sleep(0.5)
 
 
-def _answers_from_tsv(text: str) -> list[tuple[str, str, str]]:
-    lines = text.splitlines()
-    header = lines[0].split("\t")
-    image, result, worker = (
-        header.index("INPUT:image"),
-        header.index("OUTPUT:result"),
-        header.index("ASSIGNMENT:worker_id"),
+def _aggregate(api: httpx.Client, pool_id: str) -> str:
+    """Run Dawid-Skene on the pool through the API and download the results file (with CONFIDENCE)."""
+    body = {"type": "DAWID_SKENE", "pool_id": pool_id, "fields": [{"name": "result"}]}
+    operation = (
+        api.post("/api/v1/aggregated-solutions/aggregate-by-pool", json=body).raise_for_status().json()
     )
-    golden = header.index("GOLDEN:result") if "GOLDEN:result" in header else None
-    answers = []
-    for line in lines[1:]:
-        cells = line.split("\t")
-        if golden is not None and cells[golden]:
-            continue  # control tasks are not aggregated
-        answers.append((cells[image], cells[worker], cells[result]))
-    return answers
+    deadline = time.monotonic() + 120
+    while operation["status"] not in ("SUCCESS", "FAIL") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        operation = api.get(f"/api/v1/operations/{operation['id']}").json()
+    if operation["status"] != "SUCCESS":
+        raise RuntimeError(f"aggregation did not finish: {operation}")
+    return api.get(f"/api/v1/aggregated-solutions/{operation['id']}/file").raise_for_status().text
+
+
+def _labels(results_tsv: str) -> dict[str, str]:
+    reader = csv.DictReader(io.StringIO(results_tsv), delimiter="\t")
+    return {row["INPUT:image"]: row["OUTPUT:result"] for row in reader}

@@ -305,6 +305,16 @@ user_bonuses = sa.Table(
     _created(),
 )
 
+aggregated_solutions = sa.Table(
+    "aggregated_solutions",
+    metadata,
+    sa.Column("operation_id", sa.String(64), sa.ForeignKey("operations.id"), primary_key=True),
+    sa.Column("task_id", Key, sa.ForeignKey("tasks.id"), primary_key=True),
+    sa.Column("pool_id", Key, nullable=False),
+    sa.Column("output_values", JSONDoc, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+)
+
 webhook_subscriptions = sa.Table(
     "webhook_subscriptions",
     metadata,

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 6816482bc338
+Revision ID: 057a56768ba9
 Revises: 
-Create Date: 2026-11-24 11:32:26.303717
+Create Date: 2026-11-24 11:59:49.771166
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB
 
 import crowdlab.storage.tables
 from sqlalchemy.dialects import postgresql
-revision = '6816482bc338'
+revision = '057a56768ba9'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -352,6 +352,16 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_deliveries_status_next_attempt'), ['status', 'next_attempt'], unique=False)
 
+    op.create_table('aggregated_solutions',
+    sa.Column('operation_id', sa.String(length=64), nullable=False),
+    sa.Column('task_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('output_values', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('confidence', sa.Float(), nullable=False),
+    sa.ForeignKeyConstraint(['operation_id'], ['operations.id'], name=op.f('fk_aggregated_solutions_operation_id_operations')),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_aggregated_solutions_task_id_tasks')),
+    sa.PrimaryKeyConstraint('operation_id', 'task_id', name=op.f('pk_aggregated_solutions'))
+    )
     op.create_table('appeals',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('assignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -464,6 +474,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_appeals_requester_id_pool_id_id'))
 
     op.drop_table('appeals')
+    op.drop_table('aggregated_solutions')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_deliveries_status_next_attempt'))
 
