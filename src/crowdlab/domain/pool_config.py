@@ -9,6 +9,7 @@ from typing import Any
 from crowdlab.domain.clock import parse_dt
 from crowdlab.domain.filters import validate_filter
 from crowdlab.domain.money import to_micro
+from crowdlab.domain.quality_control import check_config
 from crowdlab.domain.specs import FieldError
 
 WRITABLE = (
@@ -147,6 +148,13 @@ def clean_pool(body: Any) -> tuple[dict[str, Any], dict[str, FieldError]]:
     errors.update(_check_mixer(doc.get("mixer_config")))
     errors.update(validate_filter(doc.get("filter")))
     errors.update(_check_quality_control(doc))
+    if not errors:
+        errors.update(
+            {
+                path: FieldError("VALUE_NOT_ALLOWED", message)
+                for path, message in check_config(doc["quality_control"]).items()
+            }
+        )
     return doc, errors
 
 

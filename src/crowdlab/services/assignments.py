@@ -11,7 +11,7 @@ from crowdlab.domain.clock import format_dt
 from crowdlab.domain.errors import NotFound, field_error
 from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.domain.money import as_json_number
-from crowdlab.services import issuing, search
+from crowdlab.services import issuing, search, training
 from crowdlab.storage.db import Database, retry_transient
 from crowdlab.storage.tables import assignment_tasks, assignments, tasks
 
@@ -47,6 +47,7 @@ def views(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
             .order_by(assignment_tasks.c.assignment_id, assignment_tasks.c.position)
         ).all():
             by_assignment[link.assignment_id].append(link)
+    declined = training.first_declined_attempts(conn, [r.id for r in rows])
     out = []
     for row in rows:
         item: dict[str, Any] = {
@@ -69,6 +70,8 @@ def views(conn: Connection, rows: list[Any]) -> list[dict[str, Any]]:
             item["solutions"] = row.solutions
         if row.public_comment:
             item["public_comment"] = row.public_comment
+        if row.id in declined:
+            item["first_declined_solution_attempt"] = declined[row.id]
         out.append(item)
     return out
 

@@ -30,7 +30,7 @@ from crowdlab.domain.money import as_json_number, fee_for
 from crowdlab.domain.pool_config import mixer_of
 from crowdlab.domain.profile import filter_attributes
 from crowdlab.domain.specs import FieldError, validate_values
-from crowdlab.services import events, ledger, quality
+from crowdlab.services import appeals, events, ledger, quality
 from crowdlab.services import pools as pool_service
 from crowdlab.services.accounts import Worker
 from crowdlab.storage.db import Database, inserted_id, retry_transient
@@ -128,7 +128,7 @@ def why_not(conn: Connection, worker: Worker, pool: Any) -> str | None:
         reason = quality.training_gap(conn, worker.id, pool, requirement)
         if reason:
             return reason
-    return None
+    return quality.training_done(conn, worker.id, pool)
 
 
 def pool_card(conn: Connection, pool: Any, reason: str | None) -> dict[str, Any]:
@@ -475,6 +475,11 @@ def submit(db: Database, engine: Engine, worker: Worker, assignment_id: str, bod
             _finish_unpaid(conn, row, "EXPIRED")
             raise Conflict("The time for this task suite ran out", code="INAPPROPRIATE_STATUS")
         solutions = _validated_solutions(conn, row, body)
+        pool = conn.execute(sa.select(pools).where(pools.c.id == row.pool_id)).one()
+        feedback = quality.training_feedback(conn, row, pool, solutions)
+        if feedback:
+            # A wrong training answer: the suite stays ACTIVE and the worker corrects it.
+            return {**worker_view(conn, row), "feedback": feedback}
         conn.execute(
             assignments.update()
             .where(assignments.c.id == row.id, assignments.c.status == "ACTIVE")
@@ -491,17 +496,14 @@ def submit(db: Database, engine: Engine, worker: Worker, assignment_id: str, bod
             conn.execute(
                 tasks.update().where(tasks.c.id.in_(general_ids)).values(done_count=tasks.c.done_count + 1)
             )
-        pool = conn.execute(sa.select(pools).where(pools.c.id == row.pool_id)).one()
         submitted = conn.execute(sa.select(assignments).where(assignments.c.id == row.id)).one()
         events.emit(conn, pool.id, "ASSIGNMENT_SUBMITTED", assignment_id=row.id)
-        feedback = quality.on_submit(conn, submitted, pool, solutions)
         if pool.doc.get("auto_accept_solutions", True) is not False:
             accept_in(conn, submitted, comment=None)
-        maybe_complete(conn, pool)
-        out = worker_view(conn, conn.execute(sa.select(assignments).where(assignments.c.id == row.id)).one())
-        if feedback:
-            out["feedback"] = feedback
-        return out
+        quality.on_submit(conn, submitted, pool, solutions)
+        # Quality control may have reopened or reissued work: decide completion on the current row.
+        maybe_complete(conn, conn.execute(sa.select(pools).where(pools.c.id == pool.id)).one())
+        return worker_view(conn, conn.execute(sa.select(assignments).where(assignments.c.id == row.id)).one())
 
 
 def _validated_solutions(conn: Connection, row: Any, body: Any) -> list[dict[str, Any]]:
@@ -547,9 +549,9 @@ def skip(db: Database, worker: Worker, assignment_id: str) -> dict[str, Any]:
             raise Conflict(
                 f"This assignment is {row.status.lower()}, not active", code="INAPPROPRIATE_STATUS"
             )
-        _finish_unpaid(conn, row, "SKIPPED")
-        pool = conn.execute(sa.select(pools).where(pools.c.id == row.pool_id)).one()
-        quality.on_skip(conn, row, pool)
+        if _finish_unpaid(conn, row, "SKIPPED"):
+            pool = conn.execute(sa.select(pools).where(pools.c.id == row.pool_id)).one()
+            quality.on_skip(conn, row, pool)
         return worker_view(conn, conn.execute(sa.select(assignments).where(assignments.c.id == row.id)).one())
 
 
@@ -640,6 +642,8 @@ def accept_in(conn: Connection, row: Any, *, comment: str | None) -> None:
         raise Conflict("The assignment is not waiting for review", code="INAPPROPRIATE_STATUS")
     ledger.pay_assignment(conn, row)
     events.emit(conn, row.pool_id, "ASSIGNMENT_APPROVED", assignment_id=row.id)
+    quality.on_assessed(conn, row, "ACCEPT_AFTER_REJECT" if row.status == "REJECTED" else "ACCEPT")
+    appeals.resolve_for_assignment(conn, row.id, "ACCEPTED")
 
 
 def _recount_after_dispute(conn: Connection, assignment_id: int) -> None:
@@ -695,6 +699,7 @@ def reject_in(conn: Connection, row: Any, *, comment: str) -> None:
         conn.execute(
             pools.update().where(pools.c.id == pool.id).values(status="OPEN", last_close_reason=None)
         )
+    quality.on_assessed(conn, row, "REJECT")
 
 
 def is_complete(conn: Connection, pool_id: int) -> bool:

@@ -93,6 +93,16 @@ def set_restriction(db: Database, requester_id: int, body: Any) -> dict[str, Any
         if errors:
             raise ValidationFailed(errors)
         new_id = inserted_id(conn.execute(user_restrictions.insert().values(**values)))
+        from crowdlab.services import quality  # late: quality imports issuing, which imports this module
+
+        quality.after_restriction(
+            conn,
+            worker_id,
+            requester_id,
+            scope,
+            project_id=values.get("project_id"),
+            pool_id=values.get("pool_id"),
+        )
         return view(conn.execute(sa.select(user_restrictions).where(user_restrictions.c.id == new_id)).one())
 
 

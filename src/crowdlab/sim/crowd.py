@@ -3,6 +3,12 @@
 Each worker answers from a truth file (a task file with ``INPUT:`` and ``GOLDEN:`` columns) with an
 accuracy drawn from a range; spammers answer at random; fast clickers submit at once and at random.
 Everything goes over HTTP, exactly like real workers' browsers, so the simulator exercises the server.
+
+Quality control: a worker asked for a captcha (409 CAPTCHA_REQUIRED) answers it with ``captcha_solver``
+when one is given (a test can read answers it planted) or else guesses; a worker told its training
+answers are wrong (``feedback``) corrects them (honest workers read the hint and answer right, the
+others guess again); with ``idle_seconds`` workers keep looking that long for work that comes back
+(e.g. a banned worker's rejected suites) before they stop.
 """
 
 from __future__ import annotations
@@ -77,6 +83,8 @@ class CrowdConfig:
     timeout: float = 600.0
     think_seconds: float = 0.0
     name_prefix: str = "sim"
+    captcha_solver: Callable[[dict[str, Any]], str] | None = None
+    idle_seconds: float = 0.0
 
 
 @dataclass
@@ -87,6 +95,9 @@ class CrowdReport:
     skipped: int = 0
     errors: int = 0
     blocked_workers: int = 0
+    captchas: int = 0
+    captchas_failed: int = 0
+    corrections: int = 0
     kinds: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -167,6 +178,7 @@ class SimulatedWorker:
             self.report.kinds[self.name] = self.kind
         exhausted: set[str] = set()
         was_blocked = False
+        last_work = time.monotonic()
         current: str | None = None  # a worker keeps taking from the same pool while it has work
         while time.monotonic() < deadline:
             if current is None:
@@ -177,6 +189,10 @@ class SimulatedWorker:
                     was_blocked = True
                 candidates = [p["pool_id"] for p in pools if p["available"] and p["pool_id"] not in exhausted]
                 if not candidates:
+                    if time.monotonic() - last_work < self.config.idle_seconds:
+                        time.sleep(0.2)  # work may come back (reissued tasks, a reopened pool)
+                        exhausted.clear()
+                        continue
                     break
                 current = candidates[0]
             taken = self._request("POST", f"/api/worker/pools/{current}/assignments")
@@ -186,24 +202,69 @@ class SimulatedWorker:
                     exhausted.add(current)
                     current = None
                     continue
+                if code == "CAPTCHA_REQUIRED":
+                    self._solve_captcha(current)
+                    continue
                 self.report.add(errors=1)
                 time.sleep(0.05)
                 continue
+            last_work = time.monotonic()
             assignment = taken.json()
             output_spec = assignment["project"]["output_spec"]
             if self.config.think_seconds and self.kind != "fast":
                 time.sleep(self.rng.uniform(0.5, 1.5) * self.config.think_seconds)
             solutions = [{"output_values": self.answer(t, output_spec)} for t in assignment["tasks"]]
-            done = self._request(
-                "POST", f"/api/worker/assignments/{assignment['id']}/submit", json={"solutions": solutions}
-            )
-            if done.status_code == 200:
+            done = self._submit(assignment, solutions, output_spec)
+            if done.status_code == 200 and done.json().get("status") != "ACTIVE":
                 self.report.add(suites=1, answers=len(solutions))
                 self.progress(len(solutions))
+            elif done.status_code == 200:  # could not get the training answers right: give it back
+                self._request("POST", f"/api/worker/assignments/{assignment['id']}/skip")
+                self.report.add(skipped=1)
             else:
                 self.report.add(errors=1)
         if was_blocked:
             self.report.add(blocked_workers=1)
+
+    def _submit(
+        self, assignment: dict[str, Any], solutions: list[dict[str, Any]], output_spec: dict[str, Any]
+    ) -> httpx.Response:
+        """Submit; while training feedback says some answers are wrong, correct them and resubmit."""
+        path = f"/api/worker/assignments/{assignment['id']}/submit"
+        done = self._request("POST", path, json={"solutions": solutions})
+        for _ in range(10):
+            if done.status_code != 200 or not done.json().get("feedback"):
+                break
+            for item in done.json()["feedback"]:
+                index = item["task_index"]
+                task = assignment["tasks"][index]
+                if self.kind == "honest":  # the hint tells them what was wrong
+                    truth = self.config.truth.answer_for(task["input_values"]) or {}
+                    fixed = {name: truth.get(name) for name in output_spec or self.config.truth.labels}
+                    solutions[index] = {
+                        "output_values": {k: v for k, v in fixed.items() if v is not None}
+                        or self.answer(task, output_spec)
+                    }
+                else:
+                    solutions[index] = {"output_values": self.answer(task, output_spec)}
+            self.report.add(corrections=1)
+            done = self._request("POST", path, json={"solutions": solutions})
+        return done
+
+    def _solve_captcha(self, pool_id: str) -> None:
+        """Get a captcha for the pool and answer it (with the solver, else with a guess)."""
+        captcha = self._request("GET", "/api/worker/captcha", params={"pool_id": pool_id})
+        if captcha.status_code != 200:
+            self.report.add(errors=1)
+            return
+        item = captcha.json()
+        if self.config.captcha_solver is not None and self.kind == "honest":
+            guess = self.config.captcha_solver(item)
+        else:
+            guess = "".join(self.rng.choice("ACDEFHJKLMNPRTUVWXY34679") for _ in range(5))
+        result = self._request("POST", f"/api/worker/captcha/{item['id']}", json={"answer": guess})
+        ok = result.status_code == 200 and bool(result.json().get("ok"))
+        self.report.add(captchas=1, captchas_failed=0 if ok else 1)
 
 
 def run_crowd(config: CrowdConfig, progress: Callable[[int], None] | None = None) -> CrowdReport:
