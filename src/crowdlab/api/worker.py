@@ -13,7 +13,7 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from crowdlab.api import auth
 from crowdlab.domain.errors import field_error
 from crowdlab.domain.ids import format_id
-from crowdlab.services import accounts, issuing
+from crowdlab.services import accounts, issuing, skills
 from crowdlab.services.accounts import Worker
 
 router = APIRouter(prefix="/api/worker", tags=["worker API"])
@@ -76,6 +76,11 @@ def me(me: Worker = Me) -> dict[str, Any]:
 @router.put("/me/profile")
 def update_profile(request: Request, body: Any = Body(None), me: Worker = Me) -> dict[str, Any]:
     return {"profile": accounts.update_worker_profile(request.app.state.db, me, body)}
+
+
+@router.get("/skills")
+def my_skills(request: Request, me: Worker = Me) -> dict[str, Any]:
+    return {"items": skills.for_worker(request.app.state.db, me.id)}
 
 
 @router.get("/pools")

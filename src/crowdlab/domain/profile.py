@@ -73,7 +73,11 @@ def clean_profile(raw: Any) -> dict[str, Any]:
             )
         else:
             clean["birth_year"] = int(birth_year)
-    for key in ("adult_allowed", "verified"):
+    if raw.get("verified") is not None:
+        errors["profile.verified"] = FieldError(
+            "VALUE_NOT_ALLOWED", "verified is set by the platform, not by workers"
+        )
+    for key in ("adult_allowed",):
         value = raw.get(key)
         if value is None:
             continue
