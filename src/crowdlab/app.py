@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from crowdlab.api import (
     aggregation,
+    console,
     errors,
     files,
     messages,
@@ -18,11 +19,16 @@ from crowdlab.api import (
     v1_tasks,
     webhooks,
     worker,
+    worker_app,
+    worker_qc,
 )
 from crowdlab.jobs.sweeper import Sweeper
 from crowdlab.settings import Settings
 from crowdlab.storage.db import Database
 from crowdlab.storage.migrate import upgrade
+from crowdlab.web import console as console_pages
+from crowdlab.web import preview, worker_pages
+from crowdlab.web.templating import static_files
 
 
 def create_app(
@@ -62,6 +68,14 @@ def create_app(
     app.include_router(aggregation.router)
     app.include_router(webhooks.router)
     app.include_router(worker.router)
+    app.include_router(worker_qc.router)
     app.include_router(messages.router)
     app.include_router(messages.worker_router)
+    app.include_router(worker_app.router)
+    app.include_router(worker_pages.router)
+    app.include_router(preview.router)
+    app.include_router(console.router)
+    app.include_router(console_pages.router)
+    app.include_router(console_pages.api_router)
+    app.mount("/static", static_files(), name="static")
     return app

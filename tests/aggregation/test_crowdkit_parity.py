@@ -56,7 +56,7 @@ CASES = [
     Case("DawidSkene", DawidSkene, lambda: ck.DawidSkene(100)),
     Case("DawidSkene-gold", DawidSkene, lambda: ck.DawidSkene(100), gold=True),
     Case("OneCoinDawidSkene", OneCoinDawidSkene, ck.OneCoinDawidSkene),
-    Case("GLAD", GLAD, ck.GLAD, n_tasks=150),
+    Case("GLAD", GLAD, ck.GLAD, n_tasks=100),
     # crowd-kit's 10 "restarts" all reuse random_state=0, i.e. one run repeated; one is the same
     Case("MACE", MACE, lambda: ck.MACE(n_restarts=1), n_tasks=500, canonical=True),
 ]

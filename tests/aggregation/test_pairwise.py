@@ -49,12 +49,11 @@ def test_bradley_terry_reaches_the_likelihood_maximum_and_ranks_better_than_crow
     assert ours.sum() == pytest.approx(1.0)
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_noisy_bradley_terry_fits_and_ranks_better_than_crowdkit(seed: int) -> None:
+def test_noisy_bradley_terry_fits_and_ranks_better_than_crowdkit() -> None:
     # crowd-kit 1.4.2 hands L-BFGS-B a gradient with misplaced indices, so it stops far from the
     # optimum; ours must reach a higher likelihood and rank the items at least as well.
     ck = crowdkit_aggregation()
-    crowd = pairwise_crowd(50, 4000, 30, seed=seed)
+    crowd = pairwise_crowd(50, 4000, 30, seed=0)
     frame = pairwise_frame(crowd)
     encoding = encode_comparisons(frame["worker"], frame["left"], frame["right"], frame["label"])
     ours = NoisyBradleyTerry().fit(encoding.comparisons)

@@ -184,3 +184,27 @@ def test_pool_that_the_balance_cannot_finish_is_not_opened(client: Any, db: Any)
     assert refused.status_code == 409 and refused.json()["code"] == "NOT_ENOUGH_BALANCE"
     assert "0.9" in refused.json()["message"]
     assert poor.call("GET", f"/api/v1/pools/{pool_id}").json()["status"] == "CLOSED"
+
+
+def test_workers_cannot_verify_themselves(client: Any) -> None:
+    worker = WorkerClient(client, "w")
+    response = worker.call("PUT", "/api/worker/me/profile", json={"languages": ["EN"], "verified": True})
+    assert response.status_code == 400 and "profile.verified" in response.json()["payload"]
+    assert "verified" not in worker.call("GET", "/api/worker/me").json()["profile"]
+
+
+def test_patching_known_solutions_makes_a_control_task(client: Any, requester: Requester) -> None:
+    pool_id, task_ids = setup_pool(requester, n_tasks=3, open_pool=False)
+    known = [{"output_values": {"result": "dog"}}]
+    patched = requester.call("PATCH", f"/api/v1/tasks/{task_ids[0]}", json={"known_solutions": known})
+    assert patched.status_code == 200 and patched.json()["known_solutions"][0]["output_values"] == {
+        "result": "dog"
+    }
+    requester.call("POST", f"/api/v1/pools/{pool_id}/open")
+    worker = WorkerClient(client, "w")
+    taken = worker.take(pool_id).json()  # two real tasks per suite; the control task is not one of them
+    assert task_ids[0] not in [t["id"] for t in taken["tasks"]]
+    refused = requester.call(
+        "PATCH", f"/api/v1/tasks/{taken['tasks'][0]['id']}", json={"known_solutions": known}
+    )
+    assert refused.status_code == 400 and "known_solutions" in refused.json()["payload"]

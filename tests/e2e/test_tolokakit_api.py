@@ -327,3 +327,50 @@ def test_analytics_and_operations(client: TolokaClient) -> None:
     assert values[0]["value"] == 0 and values[1] == 1 and values[9]["value"] == 1
     found = client.find_operations(type="ANALYTICS")
     assert operation.id in {op.id for op in found.items}
+
+
+def test_aggregation_through_tolokakit(client: TolokaClient, server: EmbeddedServer) -> None:
+    from toloka.client.aggregation import (
+        AggregatedSolutionType,
+        PoolAggregatedSolutionRequest,
+        WeightedDynamicOverlapTaskAggregatedSolutionRequest,
+    )
+
+    pool = _pool(client, _project(client))
+    created = client.create_tasks(
+        [
+            Task(input_values={"image": f"https://e.com/{i}.png"}, pool_id=pool.id, overlap=3)
+            for i in range(2)
+        ],
+        open_pool=True,
+    )
+    for answer in ("cat", "cat", "dog"):
+        worker = _worker(server)
+        assignment = worker.post(f"/api/worker/pools/{pool.id}/assignments").json()
+        solutions = [{"output_values": {"result": answer}} for _ in assignment["tasks"]]
+        assert (
+            worker.post(
+                f"/api/worker/assignments/{assignment['id']}/submit", json={"solutions": solutions}
+            ).status_code
+            == 200
+        )
+        worker.close()
+    operation = client.aggregate_solutions_by_pool(
+        PoolAggregatedSolutionRequest(
+            type=AggregatedSolutionType.WEIGHTED_DYNAMIC_OVERLAP,
+            pool_id=pool.id,
+            fields=[PoolAggregatedSolutionRequest.Field(name="result")],
+        )
+    )
+    operation = client.wait_operation(operation)
+    results = list(client.get_aggregated_solutions(operation.id))
+    assert [r.task_id for r in results] == sorted(t.id for t in created.items.values())
+    assert all(r.output_values == {"result": "cat"} and abs(r.confidence - 2 / 3) < 1e-9 for r in results)
+    single = client.aggregate_solutions_by_task(
+        WeightedDynamicOverlapTaskAggregatedSolutionRequest(
+            task_id=results[0].task_id,
+            pool_id=pool.id,
+            fields=[WeightedDynamicOverlapTaskAggregatedSolutionRequest.Field(name="result")],
+        )
+    )
+    assert single.output_values == {"result": "cat"}

@@ -14,7 +14,7 @@ from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.domain.specs import FieldError, validate_values
 from crowdlab.services import batch, pools, search
 from crowdlab.storage.db import Database
-from crowdlab.storage.tables import projects, tasks
+from crowdlab.storage.tables import assignment_tasks, projects, tasks
 
 EXTRA_FIELDS = (
     "baseline_solutions",
@@ -277,6 +277,17 @@ def find(db: Database, requester_id: int, params: dict[str, str]) -> dict[str, A
         return search.run(conn, query, SPEC, params, view)
 
 
+def _kind_after_patch(row: Any, values: dict[str, Any], pool_type: str) -> str:
+    """general / golden / training after a patch of known solutions or hint (the creation rule)."""
+    known = values.get("known_solutions", row.known_solutions)
+    hint = values.get("hint", row.hint)
+    if not known:
+        return "general"
+    if pool_type == "TRAINING":
+        return "training"
+    return "training" if hint else "golden"
+
+
 def patch(
     db: Database, requester_id: int, task_id: str, body: Any, *, or_min: bool = False
 ) -> dict[str, Any]:
@@ -312,6 +323,22 @@ def patch(
                 values["known_solutions"] = known
             if "message_on_unknown_solution" in body:
                 values["hint"] = body["message_on_unknown_solution"]
+            pool_type = conn.execute(
+                sa.select(pools.pools.c.type).where(pools.pools.c.id == row.pool_id)
+            ).scalar_one()
+            kind = _kind_after_patch(row, values, pool_type)
+            if kind != row.kind:
+                issued = conn.execute(
+                    sa.select(assignment_tasks.c.task_id).where(assignment_tasks.c.task_id == row.id).limit(1)
+                ).first()
+                if issued is not None:
+                    raise field_error(
+                        "known_solutions",
+                        "VALUE_NOT_ALLOWED",
+                        "The task was already given to workers; its kind cannot change",
+                    )
+                values["kind"] = kind
+                values["available"] = kind != "general" or row.infinite_overlap or bool(row.overlap)
             if "baseline_solutions" in body:
                 values["extra"] = {**(row.extra or {}), "baseline_solutions": body["baseline_solutions"]}
         if "overlap" in values or "infinite_overlap" in values:

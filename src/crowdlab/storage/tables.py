@@ -348,4 +348,5 @@ webhook_deliveries = sa.Table(
     sa.Index(None, "status", "next_attempt"),
 )
 
-from crowdlab.storage import tables_messages  # noqa: E402,F401
+# Tables defined beside their features register on the same metadata (imported last: they use it).
+from crowdlab.storage import tables_console, tables_messages, tables_quality  # noqa: E402,F401

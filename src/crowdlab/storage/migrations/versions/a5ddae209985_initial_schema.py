@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 057a56768ba9
+Revision ID: a5ddae209985
 Revises: 
-Create Date: 2026-11-24 11:59:49.771166
+Create Date: 2026-11-24 12:12:43.794106
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from sqlalchemy import Text  # noqa: F401  (autogenerate writes Text() for JSONB
 
 import crowdlab.storage.tables
 from sqlalchemy.dialects import postgresql
-revision = '057a56768ba9'
+revision = 'a5ddae209985'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -37,6 +37,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ledger_account_type_account_id'), ['account_type', 'account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_txn'), ['txn'], unique=False)
         batch_op.create_index('ux_ledger_charge_once', ['assignment_id'], unique=True, sqlite_where=sa.text("kind = 'CHARGE'"), postgresql_where=sa.text("kind = 'CHARGE'"))
+
+    op.create_table('login_failures',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('name_key', sa.String(length=200), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_login_failures'))
+    )
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_login_failures_name_key_created'), ['name_key', 'created'], unique=False)
+
+    op.create_table('qc_applied',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('worker_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('rule_key', sa.String(length=200), nullable=False),
+    sa.Column('subject', sa.String(length=100), nullable=False),
+    sa.Column('action', sa.String(length=40), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_qc_applied')),
+    sa.UniqueConstraint('rule_key', 'subject', name=op.f('uq_qc_applied_rule_key_subject'))
+    )
+    with op.batch_alter_table('qc_applied', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_qc_applied_pool_id_worker_id'), ['pool_id', 'worker_id'], unique=False)
 
     op.create_table('requesters',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -120,6 +143,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_projects_requester_id'), ['requester_id'], unique=False)
+
+    op.create_table('requester_sessions',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires', sa.DateTime(), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['requester_id'], ['requesters.id'], name=op.f('fk_requester_sessions_requester_id_requesters')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_requester_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_requester_sessions_token_hash'))
+    )
+    with op.batch_alter_table('requester_sessions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_requester_sessions_requester_id'), ['requester_id'], unique=False)
 
     op.create_table('skills',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -241,6 +277,23 @@ def upgrade() -> None:
     with op.batch_alter_table('user_skills', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_skills_worker_id_skill_id'), ['worker_id', 'skill_id'], unique=False)
 
+    op.create_table('captchas',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('worker_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('pool_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('salt', sa.String(length=32), nullable=False),
+    sa.Column('answer_hash', sa.String(length=64), nullable=False),
+    sa.Column('expires', sa.DateTime(), nullable=False),
+    sa.Column('answered', sa.DateTime(), nullable=True),
+    sa.Column('success', sa.Boolean(), nullable=True),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['pool_id'], ['pools.id'], name=op.f('fk_captchas_pool_id_pools')),
+    sa.ForeignKeyConstraint(['worker_id'], ['workers.id'], name=op.f('fk_captchas_worker_id_workers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_captchas'))
+    )
+    with op.batch_alter_table('captchas', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_captchas_worker_id_pool_id_answered'), ['worker_id', 'pool_id', 'answered'], unique=False)
+
     op.create_table('message_folders',
     sa.Column('member_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('folder', sa.String(length=30), nullable=False),
@@ -265,6 +318,14 @@ def upgrade() -> None:
     with op.batch_alter_table('task_suites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_task_suites_pool_id_mixed_available_issuing_order_id'), ['pool_id', 'mixed', 'available', 'issuing_order', 'id'], unique=False)
 
+    op.create_table('training_skills',
+    sa.Column('training_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('skill_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['skill_id'], ['skills.id'], name=op.f('fk_training_skills_skill_id_skills')),
+    sa.ForeignKeyConstraint(['training_id'], ['pools.id'], name=op.f('fk_training_skills_training_id_pools')),
+    sa.PrimaryKeyConstraint('training_id', name=op.f('pk_training_skills'))
+    )
     op.create_table('webhook_subscriptions',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -425,6 +486,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attachments_assignment_id'), ['assignment_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_requester_id_pool_id_id'), ['requester_id', 'pool_id', 'id'], unique=False)
 
+    op.create_table('training_attempts',
+    sa.Column('assignment_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('solutions', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['assignment_id'], ['assignments.id'], name=op.f('fk_training_attempts_assignment_id_assignments')),
+    sa.PrimaryKeyConstraint('assignment_id', name=op.f('pk_training_attempts'))
+    )
     op.create_table('user_bonuses',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('requester_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -460,6 +528,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_bonuses_requester_id'))
 
     op.drop_table('user_bonuses')
+    op.drop_table('training_attempts')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_requester_id_pool_id_id'))
         batch_op.drop_index(batch_op.f('ix_attachments_assignment_id'))
@@ -492,11 +561,16 @@ def downgrade() -> None:
 
     op.drop_table('assignments')
     op.drop_table('webhook_subscriptions')
+    op.drop_table('training_skills')
     with op.batch_alter_table('task_suites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_task_suites_pool_id_mixed_available_issuing_order_id'))
 
     op.drop_table('task_suites')
     op.drop_table('message_folders')
+    with op.batch_alter_table('captchas', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_captchas_worker_id_pool_id_answered'))
+
+    op.drop_table('captchas')
     with op.batch_alter_table('user_skills', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_skills_worker_id_skill_id'))
 
@@ -531,6 +605,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_skills_requester_id'))
 
     op.drop_table('skills')
+    with op.batch_alter_table('requester_sessions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_requester_sessions_requester_id'))
+
+    op.drop_table('requester_sessions')
     with op.batch_alter_table('projects', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_projects_requester_id'))
 
@@ -550,6 +628,14 @@ def downgrade() -> None:
     op.drop_table('api_tokens')
     op.drop_table('workers')
     op.drop_table('requesters')
+    with op.batch_alter_table('qc_applied', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_qc_applied_pool_id_worker_id'))
+
+    op.drop_table('qc_applied')
+    with op.batch_alter_table('login_failures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_login_failures_name_key_created'))
+
+    op.drop_table('login_failures')
     with op.batch_alter_table('ledger', schema=None) as batch_op:
         batch_op.drop_index('ux_ledger_charge_once', sqlite_where=sa.text("kind = 'CHARGE'"), postgresql_where=sa.text("kind = 'CHARGE'"))
         batch_op.drop_index(batch_op.f('ix_ledger_txn'))
