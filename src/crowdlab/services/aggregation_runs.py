@@ -91,6 +91,8 @@ def _request(conn: Connection, requester_id: int, body: Any) -> dict[str, Any]:
         "fields": names,
         "answer_weight_skill_id": skill_id,
         "type": body.get("type"),
+        # crowdlab extension: leave out the answers of workers banned from the pool now
+        "exclude_banned": body.get("exclude_banned") is True,
     }
 
 
@@ -101,10 +103,27 @@ def _label(values: dict[str, Any], fields: list[str]) -> str | None:
     return json.dumps(chosen, sort_keys=True, separators=(",", ":"))
 
 
+def _banned(conn: Connection, pool_id: int) -> set[int]:
+    """Workers who answered in the pool and are banned from it now."""
+    from crowdlab.services.issuing import active_restriction  # late: issuing is a heavier import
+
+    pool = conn.execute(sa.select(pools.pools).where(pools.pools.c.id == pool_id)).one()
+    workers = conn.execute(
+        sa.select(sa.distinct(assignments.c.worker_id)).where(assignments.c.pool_id == pool_id)
+    ).scalars()
+    return {w for w in workers if active_restriction(conn, w, pool) is not None}
+
+
 def _gather(
-    conn: Connection, pool_id: int, fields: list[str], task_id: int | None = None
+    conn: Connection,
+    pool_id: int,
+    fields: list[str],
+    task_id: int | None = None,
+    *,
+    exclude_banned: bool = False,
 ) -> tuple[Any, dict[int, str]]:
     """Stream the pool's answers into an encoder; returns it with the known labels of control tasks."""
+    banned = _banned(conn, pool_id) if exclude_banned else set()
     encoder = AnswerEncoder()
     gold: dict[int, str] = {}
     query = (
@@ -126,7 +145,7 @@ def _gather(
     columns: tuple[list[int], list[int], list[str]] = ([], [], [])
     for row in conn.execution_options(yield_per=CHUNK).execute(query):
         label = _label(row.solutions[row.position]["output_values"], fields)
-        if label is None:
+        if label is None or row.worker_id in banned:
             continue
         if row.kind != "general" and row.known_solutions:
             known = _label(row.known_solutions[0].get("output_values") or {}, fields)
@@ -158,7 +177,13 @@ def compute(
     conn: Connection, params: dict[str, Any], *, task_id: int | None = None, progress: Any = None
 ) -> list[tuple[int, dict[str, Any], float]]:
     """Aggregate; returns (task id, output values, confidence) for every real task with answers."""
-    encoder, gold = _gather(conn, parse_id(params["pool_id"]) or -1, params["fields"], task_id)
+    encoder, gold = _gather(
+        conn,
+        parse_id(params["pool_id"]) or -1,
+        params["fields"],
+        task_id,
+        exclude_banned=bool(params.get("exclude_banned")),
+    )
     try:
         encoding = encoder.finish()
     except ValueError:

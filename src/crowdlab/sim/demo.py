@@ -89,7 +89,43 @@ def project_body() -> dict[str, Any]:
 
 
 def pool_body(project_id: str) -> dict[str, Any]:
-    """Overlap 3, ten tasks a suite (nine real, one control), a rule banning workers who fail controls."""
+    """Overlap 3 (growing to 5 for uncertain tasks), ten tasks a suite (eight real, two control), rules
+    that ban workers who fail control tasks, and recompletion: tasks a banned worker answered get one
+    more answer."""
+    ban = {
+        "type": "RESTRICTION_V2",
+        "parameters": {
+            "scope": "PROJECT",
+            "duration_unit": "PERMANENT",
+            "private_comment": "Failed control tasks",
+        },
+    }
+
+    def golden(history: int, answers: int, below: int) -> dict[str, Any]:
+        return {
+            "collector_config": {"type": "GOLDEN_SET", "parameters": {"history_size": history}},
+            "rules": [
+                {
+                    "conditions": [
+                        {"key": "golden_set_answers_count", "operator": "GTE", "value": answers},
+                        {"key": "golden_set_correct_answers_rate", "operator": "LT", "value": below},
+                    ],
+                    "action": ban,
+                }
+            ],
+        }
+
+    recompletion = {
+        "collector_config": {"type": "USERS_ASSESSMENT"},
+        "rules": [
+            {
+                "conditions": [
+                    {"key": "pool_access_revoked_reason", "operator": "EQ", "value": "RESTRICTION"}
+                ],
+                "action": {"type": "CHANGE_OVERLAP", "parameters": {"delta": 1, "open_pool": True}},
+            }
+        ],
+    }
     return {
         "project_id": project_id,
         "private_name": "Cats and dogs, demo",
@@ -101,28 +137,13 @@ def pool_body(project_id: str) -> dict[str, Any]:
         "filter": {
             "and": [{"or": [{"category": "profile", "key": "languages", "operator": "IN", "value": "EN"}]}]
         },
-        "quality_control": {
-            "configs": [
-                {
-                    "collector_config": {"type": "GOLDEN_SET", "parameters": {"history_size": 10}},
-                    "rules": [
-                        {
-                            "conditions": [
-                                {"key": "total_answers_count", "operator": "GTE", "value": 4},
-                                {"key": "correct_answers_rate", "operator": "LT", "value": 50},
-                            ],
-                            "action": {
-                                "type": "RESTRICTION_V2",
-                                "parameters": {
-                                    "scope": "PROJECT",
-                                    "duration_unit": "PERMANENT",
-                                    "private_comment": "Failed control tasks",
-                                },
-                            },
-                        }
-                    ],
-                }
-            ]
+        "quality_control": {"configs": [golden(6, 4, 50), golden(10, 10, 60), recompletion]},
+        # incremental relabeling: three answers at first, up to five while the answer is uncertain
+        "dynamic_overlap_config": {
+            "type": "BASIC",
+            "max_overlap": 5,
+            "min_confidence": 0.9,
+            "fields": [{"name": "result"}],
         },
     }
 
@@ -239,7 +260,7 @@ def _wait_closed(api: httpx.Client, pool_id: str, timeout: float = 120) -> dict[
 
 def _aggregate(api: httpx.Client, pool_id: str) -> str:
     """Run Dawid-Skene on the pool through the API and download the results file (with CONFIDENCE)."""
-    body = {"type": "DAWID_SKENE", "pool_id": pool_id, "fields": [{"name": "result"}]}
+    body = {"type": "DAWID_SKENE", "pool_id": pool_id, "fields": [{"name": "result"}], "exclude_banned": True}
     operation = (
         api.post("/api/v1/aggregated-solutions/aggregate-by-pool", json=body).raise_for_status().json()
     )
