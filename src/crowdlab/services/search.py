@@ -45,6 +45,15 @@ def id_param(name: str) -> Callable[[str], int]:
     return convert
 
 
+def int_param(name: str) -> Callable[[str], int]:
+    """A converter for an exact integer filter; text that is not an integer is refused by name."""
+
+    def convert(text: str) -> int:
+        return _int(name, text)
+
+    return convert
+
+
 def enum_list(name: str, allowed: tuple[str, ...]) -> Callable[[str], list[str]]:
     """A converter for a comma-separated list of enum values, refusing unknown ones by name."""
 

@@ -101,15 +101,9 @@ def _suite_overlap(
 def _prepare(
     conn: Connection, item: dict[str, Any], options: batch.CreateOptions, cache: dict[str, Any]
 ) -> tuple[Any, dict[str, FieldError]]:
-    if item.get("pool_id") is None:
-        return None, {"pool_id": FieldError("VALUE_REQUIRED", "A task suite needs a pool_id")}
-    info = task_service._pool_info(conn, cache["requester_id"], item["pool_id"], cache)
+    info, problem = task_service.pool_of_item(conn, item, cache, "task suite")
     if info is None:
-        return None, {
-            "pool_id": FieldError("ENTITY_DOES_NOT_EXIST", f"Pool {item['pool_id']} does not exist")
-        }
-    if info.row.status == "ARCHIVED":
-        return None, {"pool_id": FieldError("INVALID_VALUE", f"Pool {item['pool_id']} is archived")}
+        return None, problem
     members = item.get("tasks")
     if not isinstance(members, list) or not members:
         return None, {"tasks": FieldError("ARRAY_SIZE_LESS_THAN_MIN", "A task suite needs at least one task")}
@@ -201,7 +195,7 @@ def get(db: Database, requester_id: int, suite_id: str) -> dict[str, Any]:
 SPEC = search.SearchSpec(
     exact={
         "pool_id": (task_suites.c.pool_id, search.id_param("pool_id")),
-        "overlap": (task_suites.c.overlap, lambda s: int(s) if s.lstrip("-").isdigit() else -1),
+        "overlap": (task_suites.c.overlap, search.int_param("overlap")),
     },
     id_ranges={"id": task_suites.c.id},
     time_ranges={"created": task_suites.c.created},

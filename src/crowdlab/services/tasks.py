@@ -137,12 +137,12 @@ def _overlap(
     return overlap, False, {}
 
 
-def _prepare(
-    conn: Connection, item: dict[str, Any], options: batch.CreateOptions, cache: dict[str, Any]
-) -> tuple[dict[str, Any] | None, dict[str, FieldError]]:
-    """Turn one submitted task into a row to insert, or the per-field errors that refuse it."""
+def pool_of_item(
+    conn: Connection, item: dict[str, Any], cache: dict[str, Any], noun: str
+) -> tuple[PoolInfo | None, dict[str, FieldError]]:
+    """The requester's open-for-tasks pool an item names in ``pool_id``, or the error about it."""
     if item.get("pool_id") is None:
-        return None, {"pool_id": FieldError("VALUE_REQUIRED", "A task needs a pool_id")}
+        return None, {"pool_id": FieldError("VALUE_REQUIRED", f"A {noun} needs a pool_id")}
     info = _pool_info(conn, cache["requester_id"], item["pool_id"], cache)
     if info is None:
         return None, {
@@ -150,6 +150,16 @@ def _prepare(
         }
     if info.row.status == "ARCHIVED":
         return None, {"pool_id": FieldError("INVALID_VALUE", f"Pool {item['pool_id']} is archived")}
+    return info, {}
+
+
+def _prepare(
+    conn: Connection, item: dict[str, Any], options: batch.CreateOptions, cache: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, FieldError]]:
+    """Turn one submitted task into a row to insert, or the per-field errors that refuse it."""
+    info, problem = pool_of_item(conn, item, cache, "task")
+    if info is None:
+        return None, problem
     row, errors = task_row(item, info, options.allow_defaults)
     if row is not None:
         row["pool_id"] = info.row.id
@@ -258,7 +268,7 @@ def get(db: Database, requester_id: int, task_id: str) -> dict[str, Any]:
 SPEC = search.SearchSpec(
     exact={
         "pool_id": (tasks.c.pool_id, search.id_param("pool_id")),
-        "overlap": (tasks.c.overlap, lambda s: int(s) if s.lstrip("-").isdigit() else -1),
+        "overlap": (tasks.c.overlap, search.int_param("overlap")),
     },
     id_ranges={"id": tasks.c.id},
     time_ranges={"created": tasks.c.created},
