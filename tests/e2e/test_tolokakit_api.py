@@ -92,6 +92,19 @@ def test_projects(client: TolokaClient, server: EmbeddedServer) -> None:
     assert project.status == Project.ProjectStatus.ACTIVE
     project.public_description = "changed"
     assert client.update_project(project.id, project).public_description == "changed"
+    assert client.check_update_project_for_major_version_change(project.id, project).value in (
+        "EQUAL",
+        "NON_BREAKING_CHANGE",
+    )
+    project.task_spec.output_spec["extra"] = StringSpec(required=False)
+    assert (
+        client.check_update_project_for_major_version_change(project.id, project).value == "BREAKING_CHANGE"
+    )
+    del project.task_spec.output_spec["extra"]
+    second = _project(client)
+    by_name = client.find_projects(sort=["public_name", "id"]).items
+    assert [p.id for p in by_name] == [project.id, second.id]
+    client.archive_project(second.id)
     found = client.find_projects(status="ACTIVE", sort=["-created"], limit=5)
     assert [p.id for p in found.items] == [project.id] and found.has_more is False
     other = TolokaClient(server.create_requester(f"o-{uuid.uuid4().hex[:6]}"), url=server.url)

@@ -167,6 +167,13 @@ def clone_training(training_id: str, request: Request, me: Requester = Me) -> di
 staging = APIRouter(prefix="/api/staging", tags=["requester API (Toloka v1)"])
 
 
+@staging.post("/projects/{project_id}/check")
+def check_project_change(
+    project_id: str, request: Request, body: Any = Body(None), me: Requester = Me
+) -> dict[str, str]:
+    return projects.check_change(request.app.state.db, me.id, project_id, body)
+
+
 @staging.post("/analytics-2", status_code=202)
 def get_analytics(request: Request, body: Any = Body(None), me: Requester = Me) -> dict[str, Any]:
     return analytics.run(request.app.state.db, me.id, body)

@@ -89,7 +89,12 @@ SPEC = search.SearchSpec(
     exact={"status": (projects.c.status, search.enum_list("status", STATUSES))},
     id_ranges={"id": projects.c.id},
     time_ranges={"created": projects.c.created},
-    sort={"id": projects.c.id, "created": projects.c.created},
+    sort={
+        "id": projects.c.id,
+        "created": projects.c.created,
+        "public_name": projects.c.doc["public_name"].as_string(),
+        "private_comment": projects.c.doc["private_comment"].as_string(),
+    },
     default_limit=20,
     max_limit=300,
 )
@@ -99,3 +104,20 @@ def find(db: Database, requester_id: int, params: dict[str, str]) -> dict[str, A
     with db.read() as conn:
         query = sa.select(projects).where(projects.c.requester_id == requester_id)
         return search.run(conn, query, SPEC, params, view)
+
+
+def check_change(db: Database, requester_id: int, project_id: str, body: Any) -> dict[str, str]:
+    """How a proposed project differs from the stored one (``/api/staging/projects/{id}/check``):
+    BREAKING_CHANGE when the input or output spec would change (existing tasks and answers may no
+    longer fit), NON_BREAKING_CHANGE for any other difference, else EQUAL."""
+    doc, errors = clean_project(body)
+    if errors:
+        raise ValidationFailed(errors)
+    with db.read() as conn:
+        current = load(conn, requester_id, project_id).doc
+    if doc == current:
+        return {"differenceLevel": "EQUAL"}
+    specs = ("input_spec", "output_spec")
+    old_spec, new_spec = current.get("task_spec") or {}, doc.get("task_spec") or {}
+    breaking = any(old_spec.get(key) != new_spec.get(key) for key in specs)
+    return {"differenceLevel": "BREAKING_CHANGE" if breaking else "NON_BREAKING_CHANGE"}
