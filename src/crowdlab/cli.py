@@ -233,6 +233,35 @@ def export(
 
 
 @app.command()
+def aggregate(
+    file: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="An assignments TSV (INPUT:, OUTPUT:, ASSIGNMENT:worker_id)"
+    ),
+    method: str = typer.Option("ds", help="ds, mv, or any method name (glad, mace, wawa, ...)"),
+    field: str = typer.Option(None, help="The output field, when the file has several"),
+    out: Path = typer.Option(
+        None, "--out", "-o", help="Where to write the results (default: standard output)"
+    ),
+) -> None:
+    """Aggregate answers offline: one label per task with its confidence."""
+    from crowdlab.services.aggregate_file import aggregate_tsv, write_rows
+
+    name = {"ds": "dawid_skene", "mv": "majority_vote"}.get(method, method)
+    try:
+        with file.open(encoding="utf-8", newline="") as source:
+            rows = list(aggregate_tsv(source, method=name, field=field))
+    except (ValueError, UnicodeDecodeError) as exc:
+        console.print(f"[red]error:[/red] {file}: {exc}")
+        raise typer.Exit(2) from None
+    if out is None:
+        write_rows(rows, sys.stdout)
+    else:
+        with out.open("w", encoding="utf-8", newline="") as target:
+            write_rows(rows, target)
+        console.print(f"{len(rows) - 1} tasks aggregated into {out}")
+
+
+@app.command()
 def demo(
     out: Path = typer.Option(Path("crowdlab-demo"), help="Where to write the results"),
     workers: int = typer.Option(30, min=3),
