@@ -79,3 +79,9 @@ def create_app(
     app.include_router(console_pages.api_router)
     app.mount("/static", static_files(), name="static")
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for multi-process serving (``crowdlab serve --workers N``): the database URL comes from
+    CROWDLAB_DB and no background sweeper runs in the server processes (``crowdlab jobs`` does)."""
+    return create_app(Settings(), run_jobs=False)

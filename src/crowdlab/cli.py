@@ -33,13 +33,38 @@ def serve(
     ),
     host: str = typer.Option("127.0.0.1", help="Address to listen on"),
     port: int = typer.Option(8000, help="Port to listen on"),
+    workers: int = typer.Option(
+        1, min=1, help="Server processes (PostgreSQL only when > 1; run `crowdlab jobs` beside them)"
+    ),
 ) -> None:
     """Run the API and web pages (creates or migrates the database first)."""
     import uvicorn
 
     from crowdlab.app import create_app
 
-    settings = Settings(db_url=_db_url(db))
+    url = _db_url(db)
+    if workers > 1:
+        if url.startswith("sqlite"):
+            console.print(
+                "[red]error:[/red] --workers > 1 needs PostgreSQL: SQLite is single-process by design "
+                "(one writer); serve it with one process"
+            )
+            raise typer.Exit(2)
+        from crowdlab.storage.db import Database
+        from crowdlab.storage.migrate import upgrade
+
+        database = Database(url)
+        upgrade(database)  # once, before the processes start
+        database.dispose()
+        os.environ["CROWDLAB_DB"] = url
+        console.print(
+            f"{workers} server processes; the periodic jobs do not run in them: run `crowdlab jobs`."
+        )
+        uvicorn.run(
+            "crowdlab.app:app_from_env", factory=True, workers=workers, host=host, port=port, log_level="info"
+        )
+        return
+    settings = Settings(db_url=url)
     uvicorn.run(create_app(settings, run_jobs=True), host=host, port=port, log_level="info")
 
 

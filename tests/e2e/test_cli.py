@@ -58,3 +58,8 @@ def test_requester_create_topup_upload_export(tmp_path: Path) -> None:
         )
         assert exported.returncode == 0, exported.stderr
         assert out.read_text().startswith("INPUT:image\tOUTPUT:result")
+
+
+def test_serve_refuses_several_processes_on_sqlite(tmp_path: Path) -> None:
+    refused = crowdlab("serve", "--db", f"sqlite:///{tmp_path}/x.db", "--workers", "2")
+    assert refused.returncode == 2 and "needs PostgreSQL" in refused.stderr.replace("\n", " ")
