@@ -12,10 +12,10 @@ from crowdlab.domain.clock import parse_dt
 from crowdlab.domain.errors import field_error
 from crowdlab.domain.ids import format_id
 from crowdlab.domain.money import as_json_number
-from crowdlab.services import pools as pool_service
 from crowdlab.services.issuing import active_restriction
+from crowdlab.services.tasks import pool_info
 from crowdlab.storage.db import Database
-from crowdlab.storage.tables import assignment_tasks, assignments, pools, projects, tasks
+from crowdlab.storage.tables import assignment_tasks, assignments, pools, tasks
 
 TSV_STATUS = {"ACCEPTED": "APPROVED"}
 FROM_TSV_STATUS = {
@@ -50,10 +50,8 @@ def time_param(params: Any, name: str) -> datetime | None:
 def pool_specs(db: Database, requester_id: int, pool_id: str) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """The pool row and its project's input and output specs (also proves the pool is the requester's)."""
     with db.read() as conn:
-        pool = pool_service.load(conn, requester_id, pool_id)
-        doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == pool.project_id)).scalar_one()
-    spec = doc.get("task_spec") or {}
-    return pool, spec.get("input_spec") or {}, spec.get("output_spec") or {}
+        info = pool_info(conn, requester_id, pool_id)
+    return info.row, info.input_spec, info.output_spec
 
 
 def assignment_rows(

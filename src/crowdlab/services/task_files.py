@@ -13,28 +13,23 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-import sqlalchemy as sa
-
 from crowdlab.domain.clock import utcnow
 from crowdlab.domain.errors import CrowdlabError, ValidationFailed
 from crowdlab.domain.ids import format_id
 from crowdlab.files.errors import DEFAULT_LIMITS, TaskFileError
 from crowdlab.files.review_in import read_review
 from crowdlab.files.tasks_in import UploadSummary, accepted_rows, read_tasks
-from crowdlab.services import assignments, operations, pools
+from crowdlab.services import assignments, operations
 from crowdlab.services import tasks as task_service
 from crowdlab.storage.db import Database
-from crowdlab.storage.tables import projects, tasks
+from crowdlab.storage.tables import tasks
 
 CHUNK = 2000
 
 
 def _pool_info(db: Database, requester_id: int, pool_id: str) -> task_service.PoolInfo:
     with db.read() as conn:
-        row = pools.load(conn, requester_id, pool_id)
-        doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == row.project_id)).scalar_one()
-    spec = doc.get("task_spec") or {}
-    return task_service.PoolInfo(row, spec.get("input_spec") or {}, spec.get("output_spec") or {})
+        return task_service.pool_info(conn, requester_id, pool_id)
 
 
 def _spool(rows: Iterator[Any], info: task_service.PoolInfo, summary: UploadSummary) -> tuple[Any, int]:

@@ -60,19 +60,23 @@ class PoolInfo:
     output_spec: dict[str, Any]
 
 
+def pool_info(conn: Connection, requester_id: int, pool_id: str) -> PoolInfo:
+    """A pool of this requester with its project's input and output specs (NotFound otherwise)."""
+    row = pools.load(conn, requester_id, pool_id)
+    doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == row.project_id)).scalar_one()
+    spec = doc.get("task_spec") or {}
+    return PoolInfo(row, spec.get("input_spec") or {}, spec.get("output_spec") or {})
+
+
 def _pool_info(
     conn: Connection, requester_id: int, pool_id: Any, cache: dict[Any, PoolInfo | None]
 ) -> PoolInfo | None:
     key = str(pool_id)
     if key not in cache:
         try:
-            row = pools.load(conn, requester_id, key)
+            cache[key] = pool_info(conn, requester_id, key)
         except NotFound:
             cache[key] = None
-        else:
-            doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == row.project_id)).scalar_one()
-            spec = doc.get("task_spec") or {}
-            cache[key] = PoolInfo(row, spec.get("input_spec") or {}, spec.get("output_spec") or {})
     return cache[key]
 
 

@@ -16,16 +16,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from crowdlab.storage.tables import JSONDoc, Key, metadata
-
-
-def _pk() -> sa.Column:
-    return sa.Column("id", Key, primary_key=True, autoincrement=True)
-
-
-def _created() -> sa.Column:
-    return sa.Column("created", sa.DateTime, nullable=False)
-
+from crowdlab.storage.tables import JSONDoc, Key, _created, _pk, metadata
 
 message_threads = sa.Table(
     "message_threads",
