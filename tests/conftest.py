@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -50,6 +53,24 @@ def make_database(kind: str, tmp_path: Any) -> tuple[Database, str]:
     db = Database(url)
     upgrade(db)
     return db, url
+
+
+_TEMPLATE: Path | None = None
+
+
+def copied_sqlite() -> tuple[Database, Path]:
+    """A fresh SQLite database copied from a migrated template built once per test process
+    (migrations are too slow to run for every Hypothesis example); returns it and its folder."""
+    global _TEMPLATE
+    if _TEMPLATE is None:
+        template = Path(tempfile.mkdtemp()) / "template.db"
+        database = Database(f"sqlite:///{template}")
+        upgrade(database)
+        database.dispose()
+        _TEMPLATE = template
+    folder = Path(tempfile.mkdtemp())
+    shutil.copy(_TEMPLATE, folder / "db.sqlite")
+    return Database(f"sqlite:///{folder / 'db.sqlite'}"), folder
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -4,10 +4,8 @@ interleavings and checks the platform's invariants after every step."""
 from __future__ import annotations
 
 import shutil
-import tempfile
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,34 +17,16 @@ from crowdlab.domain.clock import utcnow
 from crowdlab.domain.errors import CrowdlabError
 from crowdlab.services import accounts, assignments, issuing, pools, projects, tasks
 from crowdlab.services.integrity import violations
-from crowdlab.storage.db import Database
-from crowdlab.storage.migrate import upgrade
 from crowdlab.storage.tables import assignments as assignments_table
-from tests.conftest import CAT_DOG_PROJECT, pool_body
+from tests.conftest import CAT_DOG_PROJECT, copied_sqlite, pool_body
 
 ENGINE = issuing.Engine(fee_rate=Decimal("0.2"))
-_TEMPLATE: Path | None = None
-
-
-def _template() -> Path:
-    """A migrated empty database, built once and copied for every example (migrations are slow)."""
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        path = Path(tempfile.mkdtemp()) / "template.db"
-        db = Database(f"sqlite:///{path}")
-        upgrade(db)
-        db.dispose()
-        _TEMPLATE = path
-    return _TEMPLATE
 
 
 class IssuingMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.dir = tempfile.mkdtemp()
-        path = Path(self.dir) / "db.sqlite"
-        shutil.copy(_template(), path)
-        self.db = Database(f"sqlite:///{path}")
+        self.db, self.dir = copied_sqlite()
         requester, _ = accounts.create_requester(self.db, "r", balance_micro=1_000_000)
         self.requester_id = requester.id
         project = projects.create(self.db, requester.id, CAT_DOG_PROJECT)

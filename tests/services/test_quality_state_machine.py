@@ -5,10 +5,8 @@ dynamically, and checks the platform's invariants and quality control's own afte
 from __future__ import annotations
 
 import shutil
-import tempfile
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,28 +18,14 @@ from crowdlab.domain.clock import utcnow
 from crowdlab.domain.errors import CrowdlabError
 from crowdlab.services import accounts, assignments, issuing, pools, projects, tasks
 from crowdlab.services.integrity import violations
-from crowdlab.storage.db import Database
-from crowdlab.storage.migrate import upgrade
 from crowdlab.storage.tables import assignments as assignments_table
 from crowdlab.storage.tables import tasks as tasks_table
 from crowdlab.storage.tables import user_restrictions
-from tests.conftest import CAT_DOG_PROJECT, pool_body
+from tests.conftest import CAT_DOG_PROJECT, copied_sqlite, pool_body
 from tests.services import quality_support as q
 
 ENGINE = issuing.Engine(fee_rate=Decimal("0.2"))
 MAX_OVERLAP = 3
-_TEMPLATE: Path | None = None
-
-
-def _template() -> Path:
-    global _TEMPLATE
-    if _TEMPLATE is None:
-        path = Path(tempfile.mkdtemp()) / "template.db"
-        db = Database(f"sqlite:///{path}")
-        upgrade(db)
-        db.dispose()
-        _TEMPLATE = path
-    return _TEMPLATE
 
 
 def _configs() -> list[dict[str, Any]]:
@@ -88,10 +72,7 @@ def _configs() -> list[dict[str, Any]]:
 class QualityMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.dir = tempfile.mkdtemp()
-        path = Path(self.dir) / "db.sqlite"
-        shutil.copy(_template(), path)
-        self.db = Database(f"sqlite:///{path}")
+        self.db, self.dir = copied_sqlite()
         requester, _ = accounts.create_requester(self.db, "r", balance_micro=5_000_000)
         self.requester_id = requester.id
         project = projects.create(self.db, requester.id, CAT_DOG_PROJECT)
