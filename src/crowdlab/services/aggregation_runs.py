@@ -22,12 +22,12 @@ from crowdlab.domain.errors import NotFound, ValidationFailed, field_error
 from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.domain.specs import FieldError
 from crowdlab.services import operations, pools, search, skills
+from crowdlab.services.projects import task_spec_of
 from crowdlab.storage.db import Database
 from crowdlab.storage.tables import (
     aggregated_solutions,
     assignment_tasks,
     assignments,
-    projects,
     tasks,
     user_skills,
 )
@@ -64,8 +64,7 @@ def _request(conn: Connection, requester_id: int, body: Any) -> dict[str, Any]:
         raise field_error(
             "pool_id", "ENTITY_DOES_NOT_EXIST", f"Pool {body.get('pool_id')} does not exist"
         ) from None
-    doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == pool.project_id)).scalar_one()
-    output_spec = (doc.get("task_spec") or {}).get("output_spec") or {}
+    output_spec = task_spec_of(conn, pool.project_id).get("output_spec") or {}
     fields = body.get("fields") or [{"name": name} for name in output_spec]
     names = [f.get("name") if isinstance(f, dict) else None for f in fields]
     errors = {
@@ -338,11 +337,7 @@ def result_rows(db: Database, requester_id: int, op_id: str) -> tuple[dict[str, 
         raise NotFound(f"Aggregation {op_id} has no results (status {operation['status']})")
     with db.read() as conn:
         pool = pools.load(conn, requester_id, operation["parameters"]["pool_id"])
-        spec = (
-            conn.execute(sa.select(projects.c.doc).where(projects.c.id == pool.project_id))
-            .scalar_one()
-            .get("task_spec")
-        ) or {}
+        spec = task_spec_of(conn, pool.project_id)
 
     def rows() -> Any:
         with db.read() as conn:

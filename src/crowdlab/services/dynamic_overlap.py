@@ -24,9 +24,10 @@ from sqlalchemy.engine import Connection
 from crowdlab.domain import quality_control as qc
 from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.services import events
+from crowdlab.services.projects import task_spec_of
 from crowdlab.services.quality_actions import claim_once
 from crowdlab.services.quality_collectors import ANSWERED, answers_to
-from crowdlab.storage.tables import assignment_tasks, assignments, projects, tasks, user_skills
+from crowdlab.storage.tables import assignment_tasks, assignments, tasks, user_skills
 
 
 def config_of(pool: Any) -> dict[str, Any] | None:
@@ -47,8 +48,7 @@ def _fields(config: dict[str, Any]) -> list[str]:
 
 def _label_count(conn: Connection, pool: Any, fields: list[str]) -> int:
     """How many different answers are possible (product of allowed values), 0 when unbounded."""
-    doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == pool.project_id)).scalar_one()
-    output_spec = (doc.get("task_spec") or {}).get("output_spec") or {}
+    output_spec = task_spec_of(conn, pool.project_id).get("output_spec") or {}
     names = fields or list(output_spec)
     count = 1
     for name in names:

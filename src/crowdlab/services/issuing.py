@@ -33,6 +33,7 @@ from crowdlab.domain.specs import FieldError, validate_values
 from crowdlab.services import appeals, events, ledger, quality
 from crowdlab.services import pools as pool_service
 from crowdlab.services.accounts import Worker
+from crowdlab.services.projects import task_spec_of
 from crowdlab.storage.db import Database, inserted_id, retry_transient
 from crowdlab.storage.tables import (
     assignment_tasks,
@@ -527,8 +528,7 @@ def _validated_solutions(conn: Connection, row: Any, body: Any) -> list[dict[str
             }
         )
     project_id = conn.execute(sa.select(pools.c.project_id).where(pools.c.id == row.pool_id)).scalar_one()
-    doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == project_id)).scalar_one()
-    output_spec = (doc.get("task_spec") or {}).get("output_spec") or {}
+    output_spec = task_spec_of(conn, project_id).get("output_spec") or {}
     errors: dict[str, FieldError] = {}
     clean = []
     for i, solution in enumerate(solutions):

@@ -33,6 +33,12 @@ def load(conn: Connection, requester_id: int, project_id: str | int | None, *, l
     return row
 
 
+def task_spec_of(conn: Connection, project_id: int) -> dict[str, Any]:
+    """A project's task_spec (input_spec, output_spec, view_spec); ``{}`` when it has none."""
+    doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == project_id)).scalar_one()
+    return doc.get("task_spec") or {}
+
+
 def create(db: Database, requester_id: int, body: Any) -> dict[str, Any]:
     """Create an ACTIVE project from a Project body (read-only and unknown keys are ignored)."""
     doc, errors = clean_project(body)

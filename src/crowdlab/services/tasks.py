@@ -13,8 +13,9 @@ from crowdlab.domain.errors import CrowdlabError, NotFound, ValidationFailed, fi
 from crowdlab.domain.ids import format_id, parse_id
 from crowdlab.domain.specs import FieldError, validate_values
 from crowdlab.services import batch, pools, search
+from crowdlab.services.projects import task_spec_of
 from crowdlab.storage.db import Database
-from crowdlab.storage.tables import assignment_tasks, projects, tasks
+from crowdlab.storage.tables import assignment_tasks, tasks
 
 EXTRA_FIELDS = (
     "baseline_solutions",
@@ -63,8 +64,7 @@ class PoolInfo:
 def pool_info(conn: Connection, requester_id: int, pool_id: str) -> PoolInfo:
     """A pool of this requester with its project's input and output specs (NotFound otherwise)."""
     row = pools.load(conn, requester_id, pool_id)
-    doc = conn.execute(sa.select(projects.c.doc).where(projects.c.id == row.project_id)).scalar_one()
-    spec = doc.get("task_spec") or {}
+    spec = task_spec_of(conn, row.project_id)
     return PoolInfo(row, spec.get("input_spec") or {}, spec.get("output_spec") or {})
 
 
